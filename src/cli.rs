@@ -1,0 +1,219 @@
+//! The command line: every flag, its help and its conflicts. No I/O, no cluster.
+
+use crate::duration::{parse_age, parse_request_timeout};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::time::Duration;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  done (for scan: nothing stuck, or --exit-code not given)
+  1  runtime failure (cannot connect, unauthorized, a patch failed)
+  2  usage error (bad flags; clear without a terminal and without --yes)
+  3  declined at the confirmation prompt; nothing changed
+  4  incomplete: some resource types could not be read (403, 503, timeout)
+  5  --exit-code given and something stuck was found";
+
+/// Finalizer triage: find what is stuck in Terminating, explain why, clear it safely.
+#[derive(Parser, Debug)]
+#[command(
+    name = "kubectl-finalizers",
+    bin_name = "kubectl finalizers",
+    version,
+    after_help = EXIT_CODES,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub kube: KubeFlags,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// kubectl's connection flags (kubectl does not pass its own flags to plugins).
+#[derive(Args, Debug, Clone, Default)]
+pub struct KubeFlags {
+    /// Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The name of the kubeconfig context to use
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// The name of the kubeconfig cluster to use
+    #[arg(long, global = true, value_name = "NAME")]
+    pub cluster: Option<String>,
+
+    /// The name of the kubeconfig user to use
+    #[arg(long, global = true, value_name = "NAME")]
+    pub user: Option<String>,
+
+    /// Username to impersonate for the operation
+    #[arg(long = "as", global = true, value_name = "USER")]
+    pub as_user: Option<String>,
+
+    /// Group to impersonate for the operation (repeatable)
+    #[arg(long = "as-group", global = true, value_name = "GROUP")]
+    pub as_group: Vec<String>,
+
+    /// Time to wait for a single server request (0: no limit; 30 or 30s, 1m, 500ms)
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_request_timeout, default_value = "0")]
+    pub request_timeout: Duration,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// List every object stuck in Terminating, across all resource types
+    #[command(after_help = SCAN_EXAMPLES)]
+    Scan(ScanArgs),
+}
+
+const SCAN_EXAMPLES: &str = "\
+Examples:
+  # Everything stuck in Terminating, cluster-wide
+  kubectl finalizers scan
+
+  # Why is this namespace stuck? (its content, and the namespace's own reason)
+  kubectl finalizers scan -n logging -o wide
+
+  # Objects held by one operator's finalizers for more than an hour
+  kubectl finalizers scan --finalizer '*.logging.banzaicloud.io/*' --older-than 1h
+
+  # Before uninstalling an operator: what still carries its finalizers?
+  kubectl finalizers scan --include-live --finalizer '*.cert-manager.io*'
+
+  # In a script: fail when something is stuck, keep the list for review
+  kubectl finalizers scan -o json --exit-code > stuck.json";
+
+/// Which objects to look at: shared by scan, explain and clear.
+#[derive(Args, Debug, Clone, Default)]
+pub struct Selection {
+    /// Only this namespace (and the namespace object itself); default: the whole cluster
+    #[arg(short = 'n', long, value_name = "NAMESPACE", conflicts_with = "all_namespaces")]
+    pub namespace: Option<String>,
+
+    /// The whole cluster: every namespace and cluster-scoped resources (the default)
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+
+    /// Label selector, as in kubectl (e.g. -l app=web,tier!=db)
+    #[arg(short = 'l', long = "selector", value_name = "SELECTOR")]
+    pub selector: Option<String>,
+
+    /// Only objects held by a finalizer matching this glob (* and ?; repeatable)
+    #[arg(long = "finalizer", value_name = "GLOB")]
+    pub finalizers: Vec<String>,
+
+    /// Only objects terminating for longer than this (e.g. 30m, 2h, 3d)
+    #[arg(long, value_name = "DURATION", value_parser = parse_age)]
+    pub older_than: Option<Duration>,
+
+    /// Also objects that carry finalizers but are not being deleted (pre-uninstall audit)
+    #[arg(long)]
+    pub include_live: bool,
+
+    /// Resource types listed at the same time
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+
+    /// Objects per list request (as kubectl's --chunk-size)
+    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..))]
+    pub chunk_size: u32,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct OutputFlags {
+    /// Output format
+    #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+
+    /// Do not print the table header
+    #[arg(long)]
+    pub no_headers: bool,
+
+    /// When to colour the output (NO_COLOR is honoured in auto mode)
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    Table,
+    Wide,
+    Json,
+    Yaml,
+    Name,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub selection: Selection,
+
+    #[command(flatten)]
+    pub output: OutputFlags,
+
+    /// Exit with 5 when something stuck is found (for scripts and CI checks)
+    #[arg(long)]
+    pub exit_code: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn parses_kubectl_style_flags() {
+        let cli = Cli::try_parse_from([
+            "kubectl-finalizers",
+            "scan",
+            "-n",
+            "logging",
+            "--context",
+            "prod",
+            "--request-timeout",
+            "30",
+            "--as",
+            "jane",
+            "--as-group",
+            "ops",
+            "-o",
+            "wide",
+        ])
+        .unwrap();
+        assert_eq!(cli.kube.context.as_deref(), Some("prod"));
+        assert_eq!(cli.kube.request_timeout, Duration::from_secs(30));
+        assert_eq!(cli.kube.as_group, ["ops"]);
+        let Command::Scan(scan) = cli.command;
+        assert_eq!(scan.selection.namespace.as_deref(), Some("logging"));
+        assert_eq!(scan.output.output, OutputFormat::Wide);
+    }
+
+    #[test]
+    fn rejects_conflicts_and_bad_values() {
+        for args in [
+            &["kubectl-finalizers", "scan", "-n", "a", "-A"][..],
+            &["kubectl-finalizers", "scan", "--older-than", "soon"],
+            &["kubectl-finalizers", "scan", "-o", "xml"],
+            &["kubectl-finalizers", "scan", "--concurrency", "0"],
+            &["kubectl-finalizers", "scan", "--request-timeout", "-1s"],
+        ] {
+            assert!(Cli::try_parse_from(args).is_err(), "{args:?} should be rejected");
+        }
+    }
+}

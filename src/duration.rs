@@ -1,0 +1,113 @@
+//! Durations as kubectl reads and prints them.
+
+use std::time::Duration;
+
+/// Go's `time.ParseDuration` units plus `d` (days), e.g. `1h30m`, `500ms`, `2d`.
+fn parse_units(text: &str) -> Result<Duration, String> {
+    let bad = || format!("invalid duration {text:?}: use a number with a unit, e.g. 90s, 30m, 2h, 3d, 1h30m");
+    if text.is_empty() {
+        return Err(bad());
+    }
+    let mut total = 0f64;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(bad)?;
+        if num_len == 0 {
+            return Err(bad());
+        }
+        let n: f64 = rest[..num_len].parse().map_err(|_| bad())?;
+        rest = &rest[num_len..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let seconds = match &rest[..unit_len] {
+            "ns" => 1e-9,
+            "us" | "µs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            "d" => 86400.0,
+            _ => return Err(bad()),
+        };
+        total += n * seconds;
+        rest = &rest[unit_len..];
+    }
+    Ok(Duration::from_secs_f64(total))
+}
+
+/// `--request-timeout`: `0` means no limit, a bare number means seconds.
+pub fn parse_request_timeout(text: &str) -> Result<Duration, String> {
+    if let Ok(secs) = text.parse::<u64>() {
+        return Ok(Duration::from_secs(secs));
+    }
+    parse_units(text)
+}
+
+/// `--older-than`: a duration with a unit.
+pub fn parse_age(text: &str) -> Result<Duration, String> {
+    parse_units(text)
+}
+
+/// kubectl's `HumanDuration` (apimachinery `duration.go`): `45s`, `5m3s`, `3h`, `2d5h`, `400d`.
+pub fn human(d: Duration) -> String {
+    let s = d.as_secs();
+    let (m, h, days) = (s / 60, s / 3600, s / 86400);
+    match s {
+        _ if s < 120 => format!("{s}s"),
+        _ if m < 10 => match s % 60 {
+            0 => format!("{m}m"),
+            r => format!("{m}m{r}s"),
+        },
+        _ if m < 180 => format!("{m}m"),
+        _ if h < 8 => match m % 60 {
+            0 => format!("{h}h"),
+            r => format!("{h}h{r}m"),
+        },
+        _ if h < 48 => format!("{h}h"),
+        _ if h < 24 * 8 => match h % 24 {
+            0 => format!("{days}d"),
+            r => format!("{days}d{r}h"),
+        },
+        _ if h < 24 * 365 * 2 => format!("{days}d"),
+        _ if h < 24 * 365 * 8 => match days % 365 {
+            0 => format!("{}y", days / 365),
+            r => format!("{}y{r}d", days / 365),
+        },
+        _ => format!("{}y", days / 365),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_go_durations_and_days() {
+        assert_eq!(parse_age("1h30m").unwrap(), Duration::from_secs(5400));
+        assert_eq!(parse_age("2d").unwrap(), Duration::from_secs(172800));
+        assert_eq!(parse_request_timeout("30").unwrap(), Duration::from_secs(30));
+        assert_eq!(parse_request_timeout("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_request_timeout("0").unwrap(), Duration::ZERO);
+        for bad in ["", "soon", "5", "-1s", "1x"] {
+            assert!(parse_age(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn prints_like_kubectl() {
+        for (secs, want) in [
+            (45, "45s"),
+            (303, "5m3s"),
+            (1800, "30m"),
+            (3 * 3600 + 600, "3h10m"),
+            (26 * 3600, "26h"),
+            (53 * 3600, "2d5h"),
+            (120 * 86400, "120d"),
+        ] {
+            assert_eq!(human(Duration::from_secs(secs)), want);
+        }
+    }
+}

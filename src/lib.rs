@@ -1,0 +1,52 @@
+//! kubectl-finalizers: finalizer triage for Kubernetes.
+//!
+//! `run` takes the parsed command line and returns how the process should end;
+//! `main.rs` only prints the error, if any, and exits.
+
+pub mod cli;
+pub mod cluster;
+pub mod duration;
+pub mod error;
+pub mod glob;
+pub mod render;
+pub mod scan;
+
+use cli::{Cli, Command, ScanArgs};
+use cluster::Cluster;
+use error::Outcome;
+use render::Styling;
+
+pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    match cli.command {
+        Command::Scan(args) => run_scan(&cli.kube, args).await,
+    }
+}
+
+async fn run_scan(kube: &cli::KubeFlags, args: ScanArgs) -> anyhow::Result<Outcome> {
+    let styling = Styling::detect(args.output.color);
+    let cluster = Cluster::connect(kube).await?;
+    let progress = render::progress(&styling, "scanning resource types");
+    let report = scan::scan(&cluster, &args.selection, &progress).await;
+    progress.finish_and_clear();
+    let report = report?;
+    let text = render::scan::render(&report, &cluster.identity, args.output.output, args.output.no_headers)?;
+    render::emit(&text)?;
+    if report.items.is_empty() && matches!(args.output.output, cli::OutputFormat::Table | cli::OutputFormat::Wide) {
+        match &args.selection.namespace {
+            Some(ns) => eprintln!("No stuck objects found in namespace {ns}."),
+            None => eprintln!("No stuck objects found."),
+        }
+    }
+    render::warn_problems(&report.problems);
+    if !report.complete() {
+        eprintln!(
+            "warning: the scan is incomplete: {} resource type(s) or group(s) could not be read; objects stuck there are not listed",
+            report.problems.len()
+        );
+        return Ok(Outcome::Incomplete);
+    }
+    if args.exit_code && !report.items.is_empty() {
+        return Ok(Outcome::Found);
+    }
+    Ok(Outcome::Done)
+}

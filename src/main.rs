@@ -1,0 +1,43 @@
+//! Process edge: parse flags, run, print the error once, exit with its code.
+
+use clap::Parser;
+use kubectl_finalizers::cli::Cli;
+use kubectl_finalizers::error::{Error, EXIT_FAILURE};
+use std::process::ExitCode;
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: starting the async runtime: {e}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    match runtime.block_on(kubectl_finalizers::run(cli)) {
+        Ok(outcome) => outcome.into(),
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            let code = e.downcast_ref::<Error>().map_or(EXIT_FAILURE, Error::exit_code);
+            ExitCode::from(code)
+        }
+    }
+}

@@ -1,0 +1,308 @@
+//! The "stuck" rule and the cluster-wide scan: every listable resource type,
+//! metadata-only, paged, with bounded concurrency. Pure decisions; never prints.
+
+use crate::cli::Selection;
+use crate::cluster::{discovery, list, ApiType, Cluster, Problem};
+use crate::glob;
+use futures::{stream, StreamExt};
+use k8s_openapi::api::core::v1::Namespace;
+use kube::api::ObjectMeta;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+/// A namespace condition that reports a failure (`status: "True"`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct NamespaceCondition {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub reason: String,
+    pub message: String,
+}
+
+/// An object held by finalizers: the stable item of `scan -o json|yaml`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct StuckObject {
+    pub api_version: String,
+    pub kind: String,
+    pub group: String,
+    pub resource: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub name: String,
+    pub uid: String,
+    #[serde(default)]
+    pub resource_version: String,
+    #[serde(default)]
+    pub creation_timestamp: Option<String>,
+    /// Absent for live objects (`--include-live`).
+    #[serde(default)]
+    pub deletion_timestamp: Option<String>,
+    #[serde(default)]
+    pub terminating_seconds: Option<u64>,
+    /// `metadata.finalizers`.
+    #[serde(default)]
+    pub finalizers: Vec<String>,
+    /// Namespaces only: `spec.finalizers` (`kubernetes`), removed through `/finalize`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub spec_finalizers: Vec<String>,
+    /// Namespaces only: the failure conditions the namespace controller reports.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<NamespaceCondition>,
+}
+
+impl StuckObject {
+    pub fn is_terminating(&self) -> bool {
+        self.deletion_timestamp.is_some()
+    }
+
+    pub fn qualified_kind(&self) -> String {
+        discovery::qualify(&self.kind, &self.group)
+    }
+
+    /// kubectl's `-o name` form: `kind.group/name`, lower-case kind.
+    pub fn kubectl_name(&self) -> String {
+        format!("{}/{}", discovery::qualify(&self.kind.to_lowercase(), &self.group), self.name)
+    }
+
+    /// Every finalizer entry, metadata first.
+    pub fn all_finalizers(&self) -> impl Iterator<Item = &String> {
+        self.finalizers.iter().chain(self.spec_finalizers.iter())
+    }
+}
+
+/// Which objects count, beyond "terminating with finalizers".
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub finalizer_globs: Vec<String>,
+    pub older_than: Option<Duration>,
+    pub include_live: bool,
+}
+
+impl From<&Selection> for Filter {
+    fn from(s: &Selection) -> Filter {
+        Filter {
+            finalizer_globs: s.finalizers.clone(),
+            older_than: s.older_than,
+            include_live: s.include_live,
+        }
+    }
+}
+
+fn format_time(t: &k8s_openapi::apimachinery::pkg::apis::meta::v1::Time) -> String {
+    t.0.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// The rule: stuck = `deletionTimestamp` set and finalizers remain (metadata, or a
+/// namespace's `spec.finalizers`). Live objects count only with `include_live`,
+/// and only for their `metadata.finalizers` (every live namespace has `kubernetes`).
+pub fn select(
+    ty: &ApiType,
+    meta: ObjectMeta,
+    spec_finalizers: Vec<String>,
+    conditions: Vec<NamespaceCondition>,
+    filter: &Filter,
+    now: jiff::Timestamp,
+) -> Option<StuckObject> {
+    let finalizers = meta.finalizers.unwrap_or_default();
+    let terminating_for = meta
+        .deletion_timestamp
+        .as_ref()
+        .map(|t| now.duration_since(t.0).as_secs().max(0) as u64);
+    let spec_finalizers = if terminating_for.is_some() { spec_finalizers } else { Vec::new() };
+    if finalizers.is_empty() && spec_finalizers.is_empty() {
+        return None;
+    }
+    if terminating_for.is_none() && !filter.include_live {
+        return None;
+    }
+    if !filter.finalizer_globs.is_empty()
+        && !finalizers
+            .iter()
+            .chain(spec_finalizers.iter())
+            .any(|f| filter.finalizer_globs.iter().any(|g| glob::matches(g, f)))
+    {
+        return None;
+    }
+    if let Some(min) = filter.older_than {
+        if terminating_for.is_none_or(|s| s < min.as_secs()) {
+            return None;
+        }
+    }
+    Some(StuckObject {
+        api_version: ty.api_version(),
+        kind: ty.kind.clone(),
+        group: ty.group.clone(),
+        resource: ty.plural.clone(),
+        namespace: meta.namespace.filter(|_| ty.namespaced),
+        name: meta.name.unwrap_or_default(),
+        uid: meta.uid.unwrap_or_default(),
+        resource_version: meta.resource_version.unwrap_or_default(),
+        creation_timestamp: meta.creation_timestamp.as_ref().map(format_time),
+        deletion_timestamp: meta.deletion_timestamp.as_ref().map(format_time),
+        terminating_seconds: terminating_for,
+        finalizers,
+        spec_finalizers,
+        conditions: if terminating_for.is_some() { conditions } else { Vec::new() },
+    })
+}
+
+/// The failure conditions of a namespace, in the controller's order.
+pub fn failing_conditions(ns: &Namespace) -> Vec<NamespaceCondition> {
+    ns.status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .into_iter()
+        .flatten()
+        .filter(|c| c.status == "True")
+        .map(|c| NamespaceCondition {
+            type_: c.type_.clone(),
+            reason: c.reason.clone().unwrap_or_default(),
+            message: c.message.clone().unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// What a scan found and what it could not read.
+#[derive(Debug, Default)]
+pub struct ScanReport {
+    pub items: Vec<StuckObject>,
+    pub problems: Vec<Problem>,
+    pub types_scanned: usize,
+}
+
+impl ScanReport {
+    pub fn complete(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Scans every listable type the cluster serves. `progress` advances once per type.
+pub async fn scan(cluster: &Cluster, selection: &Selection, progress: &indicatif::ProgressBar) -> anyhow::Result<ScanReport> {
+    let concurrency = usize::from(selection.concurrency);
+    let catalog = discovery::discover(&cluster.client, concurrency).await?;
+    let namespace = selection.namespace.as_deref();
+    let types: Vec<ApiType> = catalog
+        .types
+        .into_iter()
+        .filter(|t| t.can("list"))
+        .filter(|t| namespace.is_none() || t.namespaced || t.is_namespace())
+        .collect();
+    progress.set_length(types.len() as u64);
+    let filter = Filter::from(selection);
+    let now = jiff::Timestamp::now();
+    let selector = selection.selector.as_deref();
+    let chunk = selection.chunk_size;
+    let client = &cluster.client;
+    let filter_ref = &filter;
+    let results: Vec<Result<Vec<StuckObject>, Problem>> = stream::iter(types.iter())
+        .map(|ty| async move {
+            let mut found = Vec::new();
+            let result = if ty.is_namespace() {
+                list::namespace_pages(client, namespace, selector, chunk, |page| {
+                    for ns in page {
+                        let spec = ns.spec.as_ref().and_then(|s| s.finalizers.clone()).unwrap_or_default();
+                        let conditions = failing_conditions(&ns);
+                        found.extend(select(ty, ns.metadata, spec, conditions, filter_ref, now));
+                    }
+                })
+                .await
+            } else {
+                list::metadata_pages(client, ty, namespace, selector, chunk, |page| {
+                    found.extend(page.into_iter().filter_map(|m| select(ty, m, Vec::new(), Vec::new(), filter_ref, now)));
+                })
+                .await
+            };
+            progress.inc(1);
+            result.map(|()| found)
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    let mut report = ScanReport {
+        problems: catalog.problems,
+        types_scanned: types.len(),
+        ..Default::default()
+    };
+    let mut seen = BTreeSet::new();
+    for r in results {
+        match r {
+            Ok(items) => report.items.extend(items),
+            Err(p) => report.problems.push(p),
+        }
+    }
+    // The same object can be served by two groups (events, events.k8s.io).
+    report.items.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+    report.items.retain(|o| seen.insert(o.uid.clone()));
+    report.problems.sort_by(|a, b| a.scope.cmp(&b.scope));
+    Ok(report)
+}
+
+fn sort_key(o: &StuckObject) -> (String, bool, String, String, String) {
+    (
+        o.namespace.clone().unwrap_or_default(),
+        !o.group.is_empty(),
+        o.group.clone(),
+        o.kind.clone(),
+        o.name.clone(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+
+    fn ty() -> ApiType {
+        ApiType {
+            group: "example.com".into(),
+            version: "v1".into(),
+            plural: "widgets".into(),
+            singular: "widget".into(),
+            kind: "Widget".into(),
+            namespaced: true,
+            verbs: vec!["list".into()],
+            short_names: vec![],
+            subresources: vec![],
+        }
+    }
+
+    fn meta(finalizers: &[&str], deleted_secs_ago: Option<i64>, now: jiff::Timestamp) -> ObjectMeta {
+        ObjectMeta {
+            name: Some("w".into()),
+            namespace: Some("demo".into()),
+            uid: Some("u".into()),
+            finalizers: Some(finalizers.iter().map(|s| s.to_string()).collect()),
+            deletion_timestamp: deleted_secs_ago.map(|s| Time(now - jiff::SignedDuration::from_secs(s))),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_stuck_rule() {
+        let now = jiff::Timestamp::now();
+        let all = Filter::default();
+        assert!(select(&ty(), meta(&["a/b"], Some(60), now), vec![], vec![], &all, now).is_some());
+        assert!(select(&ty(), meta(&[], Some(60), now), vec![], vec![], &all, now).is_none());
+        assert!(select(&ty(), meta(&["a/b"], None, now), vec![], vec![], &all, now).is_none());
+        let live = Filter { include_live: true, ..Default::default() };
+        assert!(select(&ty(), meta(&["a/b"], None, now), vec![], vec![], &live, now).is_some());
+        // A live namespace's `kubernetes` spec finalizer is not a reason to list it.
+        assert!(select(&ty(), meta(&[], None, now), vec!["kubernetes".into()], vec![], &live, now).is_none());
+        assert!(select(&ty(), meta(&[], Some(5), now), vec!["kubernetes".into()], vec![], &all, now).is_some());
+    }
+
+    #[test]
+    fn filters_by_finalizer_and_age() {
+        let now = jiff::Timestamp::now();
+        let f = Filter { finalizer_globs: vec!["kubernetes.io/*".into()], ..Default::default() };
+        assert!(select(&ty(), meta(&["kubernetes.io/pvc-protection"], Some(1), now), vec![], vec![], &f, now).is_some());
+        assert!(select(&ty(), meta(&["example.com/x"], Some(1), now), vec![], vec![], &f, now).is_none());
+        let old = Filter { older_than: Some(Duration::from_secs(3600)), include_live: true, ..Default::default() };
+        assert!(select(&ty(), meta(&["a"], Some(7200), now), vec![], vec![], &old, now).is_some());
+        assert!(select(&ty(), meta(&["a"], Some(60), now), vec![], vec![], &old, now).is_none());
+        assert!(select(&ty(), meta(&["a"], None, now), vec![], vec![], &old, now).is_none());
+    }
+}

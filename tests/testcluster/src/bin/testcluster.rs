@@ -1,0 +1,62 @@
+//! `testcluster`: runs the test cluster in the foreground for the demo, the
+//! benchmarks and manual exploration with kubectl.
+
+use clap::Parser;
+use std::path::PathBuf;
+use std::time::Duration;
+use testcluster::{Options, TestCluster};
+
+/// Start a loopback Kubernetes API server loaded with scenario files.
+#[derive(Parser)]
+#[command(name = "testcluster")]
+struct Args {
+    /// Scenario file (multi-document YAML); repeatable, loaded in order.
+    #[arg(long = "scenario", value_name = "FILE")]
+    scenarios: Vec<PathBuf>,
+    /// Write a kubeconfig for the cluster here.
+    #[arg(long, value_name = "PATH")]
+    kubeconfig: PathBuf,
+    /// Port on 127.0.0.1 (0: any free port).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Delay added to every response, in milliseconds (models a real round trip).
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// Serve plain HTTP instead of HTTPS.
+    #[arg(long)]
+    http: bool,
+    /// Also create this many namespaces of generated bulk objects (benchmarks).
+    #[arg(long, default_value_t = 0)]
+    bulk_namespaces: usize,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let cluster = TestCluster::start_with(Options {
+        tls: !args.http,
+        latency: Duration::from_millis(args.latency_ms),
+        port: args.port,
+    })?;
+    for s in &args.scenarios {
+        cluster.load_file(s)?;
+    }
+    if args.bulk_namespaces > 0 {
+        cluster.load(&testcluster::scenario::bulk(args.bulk_namespaces))?;
+    }
+    std::fs::write(&args.kubeconfig, cluster.kubeconfig())?;
+    eprintln!(
+        "testcluster: serving {} (kubeconfig: {}); Ctrl-C to stop",
+        cluster.url(),
+        args.kubeconfig.display()
+    );
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    rt.block_on(async {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {},
+            _ = term.recv() => {},
+        }
+        anyhow::Ok(())
+    })?;
+    Ok(())
+}
