@@ -91,7 +91,12 @@ Examples:
 #[derive(Args, Debug, Clone, Default)]
 pub struct Selection {
     /// Only this namespace (and the namespace object itself); default: the whole cluster
-    #[arg(short = 'n', long, value_name = "NAMESPACE", conflicts_with = "all_namespaces")]
+    #[arg(
+        short = 'n',
+        long,
+        value_name = "NAMESPACE",
+        conflicts_with = "all_namespaces"
+    )]
     pub namespace: Option<String>,
 
     /// The whole cluster: every namespace and cluster-scoped resources (the default)
@@ -213,7 +218,10 @@ mod tests {
             &["kubectl-finalizers", "scan", "--concurrency", "0"],
             &["kubectl-finalizers", "scan", "--request-timeout", "-1s"],
         ] {
-            assert!(Cli::try_parse_from(args).is_err(), "{args:?} should be rejected");
+            assert!(
+                Cli::try_parse_from(args).is_err(),
+                "{args:?} should be rejected"
+            );
         }
     }
 }

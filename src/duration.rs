@@ -4,7 +4,9 @@ use std::time::Duration;
 
 /// Go's `time.ParseDuration` units plus `d` (days), e.g. `1h30m`, `500ms`, `2d`.
 fn parse_units(text: &str) -> Result<Duration, String> {
-    let bad = || format!("invalid duration {text:?}: use a number with a unit, e.g. 90s, 30m, 2h, 3d, 1h30m");
+    let bad = || {
+        format!("invalid duration {text:?}: use a number with a unit, e.g. 90s, 30m, 2h, 3d, 1h30m")
+    };
     if text.is_empty() {
         return Err(bad());
     }
@@ -88,8 +90,14 @@ mod tests {
     fn parses_go_durations_and_days() {
         assert_eq!(parse_age("1h30m").unwrap(), Duration::from_secs(5400));
         assert_eq!(parse_age("2d").unwrap(), Duration::from_secs(172800));
-        assert_eq!(parse_request_timeout("30").unwrap(), Duration::from_secs(30));
-        assert_eq!(parse_request_timeout("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(
+            parse_request_timeout("30").unwrap(),
+            Duration::from_secs(30)
+        );
+        assert_eq!(
+            parse_request_timeout("500ms").unwrap(),
+            Duration::from_millis(500)
+        );
         assert_eq!(parse_request_timeout("0").unwrap(), Duration::ZERO);
         for bad in ["", "soon", "5", "-1s", "1x"] {
             assert!(parse_age(bad).is_err(), "{bad}");

@@ -31,9 +31,18 @@ mod tests {
     #[test]
     fn globs() {
         assert!(matches("*", "anything"));
-        assert!(matches("kubernetes.io/pvc-protection", "kubernetes.io/pvc-protection"));
-        assert!(matches("*.banzaicloud.io/*", "syslogngconfig.logging.banzaicloud.io/finalizer"));
-        assert!(matches("kubernetes.io/p?c-*", "kubernetes.io/pvc-protection"));
+        assert!(matches(
+            "kubernetes.io/pvc-protection",
+            "kubernetes.io/pvc-protection"
+        ));
+        assert!(matches(
+            "*.banzaicloud.io/*",
+            "syslogngconfig.logging.banzaicloud.io/finalizer"
+        ));
+        assert!(matches(
+            "kubernetes.io/p?c-*",
+            "kubernetes.io/pvc-protection"
+        ));
         assert!(!matches("kubernetes.io/*", "example.com/kubernetes.io/x"));
         assert!(!matches("orphan", "orphans"));
     }

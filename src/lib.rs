@@ -29,9 +29,19 @@ async fn run_scan(kube: &cli::KubeFlags, args: ScanArgs) -> anyhow::Result<Outco
     let report = scan::scan(&cluster, &args.selection, &progress).await;
     progress.finish_and_clear();
     let report = report?;
-    let text = render::scan::render(&report, &cluster.identity, args.output.output, args.output.no_headers)?;
+    let text = render::scan::render(
+        &report,
+        &cluster.identity,
+        args.output.output,
+        args.output.no_headers,
+    )?;
     render::emit(&text)?;
-    if report.items.is_empty() && matches!(args.output.output, cli::OutputFormat::Table | cli::OutputFormat::Wide) {
+    if report.items.is_empty()
+        && matches!(
+            args.output.output,
+            cli::OutputFormat::Table | cli::OutputFormat::Wide
+        )
+    {
         match &args.selection.namespace {
             Some(ns) => eprintln!("No stuck objects found in namespace {ns}."),
             None => eprintln!("No stuck objects found."),

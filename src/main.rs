@@ -36,7 +36,9 @@ fn main() -> ExitCode {
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            let code = e.downcast_ref::<Error>().map_or(EXIT_FAILURE, Error::exit_code);
+            let code = e
+                .downcast_ref::<Error>()
+                .map_or(EXIT_FAILURE, Error::exit_code);
             ExitCode::from(code)
         }
     }

@@ -64,7 +64,11 @@ impl StuckObject {
 
     /// kubectl's `-o name` form: `kind.group/name`, lower-case kind.
     pub fn kubectl_name(&self) -> String {
-        format!("{}/{}", discovery::qualify(&self.kind.to_lowercase(), &self.group), self.name)
+        format!(
+            "{}/{}",
+            discovery::qualify(&self.kind.to_lowercase(), &self.group),
+            self.name
+        )
     }
 
     /// Every finalizer entry, metadata first.
@@ -111,7 +115,11 @@ pub fn select(
         .deletion_timestamp
         .as_ref()
         .map(|t| now.duration_since(t.0).as_secs().max(0) as u64);
-    let spec_finalizers = if terminating_for.is_some() { spec_finalizers } else { Vec::new() };
+    let spec_finalizers = if terminating_for.is_some() {
+        spec_finalizers
+    } else {
+        Vec::new()
+    };
     if finalizers.is_empty() && spec_finalizers.is_empty() {
         return None;
     }
@@ -145,7 +153,11 @@ pub fn select(
         terminating_seconds: terminating_for,
         finalizers,
         spec_finalizers,
-        conditions: if terminating_for.is_some() { conditions } else { Vec::new() },
+        conditions: if terminating_for.is_some() {
+            conditions
+        } else {
+            Vec::new()
+        },
     })
 }
 
@@ -180,7 +192,11 @@ impl ScanReport {
 }
 
 /// Scans every listable type the cluster serves. `progress` advances once per type.
-pub async fn scan(cluster: &Cluster, selection: &Selection, progress: &indicatif::ProgressBar) -> anyhow::Result<ScanReport> {
+pub async fn scan(
+    cluster: &Cluster,
+    selection: &Selection,
+    progress: &indicatif::ProgressBar,
+) -> anyhow::Result<ScanReport> {
     let concurrency = usize::from(selection.concurrency);
     let catalog = discovery::discover(&cluster.client, concurrency).await?;
     let namespace = selection.namespace.as_deref();
@@ -203,7 +219,11 @@ pub async fn scan(cluster: &Cluster, selection: &Selection, progress: &indicatif
             let result = if ty.is_namespace() {
                 list::namespace_pages(client, namespace, selector, chunk, |page| {
                     for ns in page {
-                        let spec = ns.spec.as_ref().and_then(|s| s.finalizers.clone()).unwrap_or_default();
+                        let spec = ns
+                            .spec
+                            .as_ref()
+                            .and_then(|s| s.finalizers.clone())
+                            .unwrap_or_default();
                         let conditions = failing_conditions(&ns);
                         found.extend(select(ty, ns.metadata, spec, conditions, filter_ref, now));
                     }
@@ -211,7 +231,10 @@ pub async fn scan(cluster: &Cluster, selection: &Selection, progress: &indicatif
                 .await
             } else {
                 list::metadata_pages(client, ty, namespace, selector, chunk, |page| {
-                    found.extend(page.into_iter().filter_map(|m| select(ty, m, Vec::new(), Vec::new(), filter_ref, now)));
+                    found
+                        .extend(page.into_iter().filter_map(|m| {
+                            select(ty, m, Vec::new(), Vec::new(), filter_ref, now)
+                        }));
                 })
                 .await
             };
@@ -234,7 +257,7 @@ pub async fn scan(cluster: &Cluster, selection: &Selection, progress: &indicatif
         }
     }
     // The same object can be served by two groups (events, events.k8s.io).
-    report.items.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+    report.items.sort_by_key(sort_key);
     report.items.retain(|o| seen.insert(o.uid.clone()));
     report.problems.sort_by(|a, b| a.scope.cmp(&b.scope));
     Ok(report)
@@ -269,13 +292,18 @@ mod tests {
         }
     }
 
-    fn meta(finalizers: &[&str], deleted_secs_ago: Option<i64>, now: jiff::Timestamp) -> ObjectMeta {
+    fn meta(
+        finalizers: &[&str],
+        deleted_secs_ago: Option<i64>,
+        now: jiff::Timestamp,
+    ) -> ObjectMeta {
         ObjectMeta {
             name: Some("w".into()),
             namespace: Some("demo".into()),
             uid: Some("u".into()),
             finalizers: Some(finalizers.iter().map(|s| s.to_string()).collect()),
-            deletion_timestamp: deleted_secs_ago.map(|s| Time(now - jiff::SignedDuration::from_secs(s))),
+            deletion_timestamp: deleted_secs_ago
+                .map(|s| Time(now - jiff::SignedDuration::from_secs(s))),
             ..Default::default()
         }
     }
@@ -284,25 +312,91 @@ mod tests {
     fn the_stuck_rule() {
         let now = jiff::Timestamp::now();
         let all = Filter::default();
-        assert!(select(&ty(), meta(&["a/b"], Some(60), now), vec![], vec![], &all, now).is_some());
+        assert!(select(
+            &ty(),
+            meta(&["a/b"], Some(60), now),
+            vec![],
+            vec![],
+            &all,
+            now
+        )
+        .is_some());
         assert!(select(&ty(), meta(&[], Some(60), now), vec![], vec![], &all, now).is_none());
         assert!(select(&ty(), meta(&["a/b"], None, now), vec![], vec![], &all, now).is_none());
-        let live = Filter { include_live: true, ..Default::default() };
+        let live = Filter {
+            include_live: true,
+            ..Default::default()
+        };
         assert!(select(&ty(), meta(&["a/b"], None, now), vec![], vec![], &live, now).is_some());
         // A live namespace's `kubernetes` spec finalizer is not a reason to list it.
-        assert!(select(&ty(), meta(&[], None, now), vec!["kubernetes".into()], vec![], &live, now).is_none());
-        assert!(select(&ty(), meta(&[], Some(5), now), vec!["kubernetes".into()], vec![], &all, now).is_some());
+        assert!(select(
+            &ty(),
+            meta(&[], None, now),
+            vec!["kubernetes".into()],
+            vec![],
+            &live,
+            now
+        )
+        .is_none());
+        assert!(select(
+            &ty(),
+            meta(&[], Some(5), now),
+            vec!["kubernetes".into()],
+            vec![],
+            &all,
+            now
+        )
+        .is_some());
     }
 
     #[test]
     fn filters_by_finalizer_and_age() {
         let now = jiff::Timestamp::now();
-        let f = Filter { finalizer_globs: vec!["kubernetes.io/*".into()], ..Default::default() };
-        assert!(select(&ty(), meta(&["kubernetes.io/pvc-protection"], Some(1), now), vec![], vec![], &f, now).is_some());
-        assert!(select(&ty(), meta(&["example.com/x"], Some(1), now), vec![], vec![], &f, now).is_none());
-        let old = Filter { older_than: Some(Duration::from_secs(3600)), include_live: true, ..Default::default() };
-        assert!(select(&ty(), meta(&["a"], Some(7200), now), vec![], vec![], &old, now).is_some());
-        assert!(select(&ty(), meta(&["a"], Some(60), now), vec![], vec![], &old, now).is_none());
+        let f = Filter {
+            finalizer_globs: vec!["kubernetes.io/*".into()],
+            ..Default::default()
+        };
+        assert!(select(
+            &ty(),
+            meta(&["kubernetes.io/pvc-protection"], Some(1), now),
+            vec![],
+            vec![],
+            &f,
+            now
+        )
+        .is_some());
+        assert!(select(
+            &ty(),
+            meta(&["example.com/x"], Some(1), now),
+            vec![],
+            vec![],
+            &f,
+            now
+        )
+        .is_none());
+        let old = Filter {
+            older_than: Some(Duration::from_secs(3600)),
+            include_live: true,
+            ..Default::default()
+        };
+        assert!(select(
+            &ty(),
+            meta(&["a"], Some(7200), now),
+            vec![],
+            vec![],
+            &old,
+            now
+        )
+        .is_some());
+        assert!(select(
+            &ty(),
+            meta(&["a"], Some(60), now),
+            vec![],
+            vec![],
+            &old,
+            now
+        )
+        .is_none());
         assert!(select(&ty(), meta(&["a"], None, now), vec![], vec![], &old, now).is_none());
     }
 }

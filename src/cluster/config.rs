@@ -30,7 +30,9 @@ pub async fn load(flags: &KubeFlags) -> anyhow::Result<(Config, Identity)> {
             Kubeconfig::read_from(path)
                 .with_context(|| format!("reading kubeconfig {}", path.display()))?,
         )
-    } else if std::env::var_os("KUBECONFIG").is_some_and(|v| !v.is_empty()) || default_kubeconfig_exists() {
+    } else if std::env::var_os("KUBECONFIG").is_some_and(|v| !v.is_empty())
+        || default_kubeconfig_exists()
+    {
         Some(Kubeconfig::read().context("reading kubeconfig (KUBECONFIG or ~/.kube/config)")?)
     } else {
         None
@@ -65,6 +67,9 @@ pub async fn load(flags: &KubeFlags) -> anyhow::Result<(Config, Identity)> {
         },
     };
     identity.server = config.cluster_url.to_string();
+    // kube retries 503s up to 15 times with growing delays; during an incident an
+    // unavailable API must be reported at once, not waited on.
+    config.default_retry = false;
     if let Some(user) = &flags.as_user {
         config.auth_info.impersonate = Some(user.clone());
         identity.user = user.clone();

@@ -110,8 +110,14 @@ async fn get(client: &Client, path: &str, accept: &str) -> Result<(String, Vec<u
 }
 
 fn parse<T: serde::de::DeserializeOwned>(path: &str, body: &[u8]) -> Result<T, Problem> {
-    serde_json::from_slice(body)
-        .map_err(|e| Problem::new(path, None, "", &format!("cannot parse the discovery document: {e}")))
+    serde_json::from_slice(body).map_err(|e| {
+        Problem::new(
+            path,
+            None,
+            "",
+            &format!("cannot parse the discovery document: {e}"),
+        )
+    })
 }
 
 pub async fn discover(client: &Client, concurrency: usize) -> anyhow::Result<ApiCatalog> {
@@ -121,7 +127,8 @@ pub async fn discover(client: &Client, concurrency: usize) -> anyhow::Result<Api
             .await
             .map_err(|p| anyhow::anyhow!("discovering the API ({root}): {}", p.message))?;
         if content_type.contains("as=APIGroupDiscoveryList") {
-            let list: APIGroupDiscoveryList = parse(root, &body).map_err(|p| anyhow::anyhow!(p.message))?;
+            let list: APIGroupDiscoveryList =
+                parse(root, &body).map_err(|p| anyhow::anyhow!(p.message))?;
             for group in &list.items {
                 add_aggregated_group(&mut catalog, group);
             }
@@ -170,7 +177,11 @@ fn add_aggregated_group(catalog: &mut ApiCatalog, group: &APIGroupDiscovery) {
                 namespaced: r.scope.as_deref() == Some("Namespaced"),
                 verbs: r.verbs.clone(),
                 short_names: r.short_names.clone(),
-                subresources: r.subresources.iter().filter_map(|s| s.subresource.clone()).collect(),
+                subresources: r
+                    .subresources
+                    .iter()
+                    .filter_map(|s| s.subresource.clone())
+                    .collect(),
             });
         }
     }
@@ -185,9 +196,16 @@ fn qualify_gv(group: &str, version: &str) -> String {
 }
 
 /// Legacy discovery: `/api/v1` and every group's preferred `/apis/<g>/<v>`, fetched concurrently.
-async fn legacy(client: &Client, root: &str, body: &[u8], concurrency: usize, catalog: &mut ApiCatalog) -> anyhow::Result<()> {
-    let doc: Value = serde_json::from_slice(body)
-        .map_err(|e| anyhow::anyhow!("discovering the API ({root}): cannot parse the response: {e}"))?;
+async fn legacy(
+    client: &Client,
+    root: &str,
+    body: &[u8],
+    concurrency: usize,
+    catalog: &mut ApiCatalog,
+) -> anyhow::Result<()> {
+    let doc: Value = serde_json::from_slice(body).map_err(|e| {
+        anyhow::anyhow!("discovering the API ({root}): cannot parse the response: {e}")
+    })?;
     let paths: Vec<(String, String)> = if root == "/api" {
         doc["versions"]
             .as_array()

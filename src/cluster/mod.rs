@@ -61,7 +61,12 @@ impl Problem {
     pub fn from_response(scope: &str, code: u16, body: &[u8]) -> Problem {
         match serde_json::from_slice::<kube::core::Status>(body) {
             Ok(s) => Problem::new(scope, Some(code), &s.reason, &s.message),
-            Err(_) => Problem::new(scope, Some(code), &reason_for(code), &describe_plain(code, body)),
+            Err(_) => Problem::new(
+                scope,
+                Some(code),
+                &reason_for(code),
+                &describe_plain(code, body),
+            ),
         }
     }
 
@@ -69,15 +74,21 @@ impl Problem {
         match e {
             kube::Error::Api(s) => {
                 let (reason, message) = if s.reason == "Failed to parse error data" {
-                    (reason_for(s.code), describe_plain(s.code, s.message.as_bytes()))
+                    (
+                        reason_for(s.code),
+                        describe_plain(s.code, s.message.as_bytes()),
+                    )
                 } else {
                     (s.reason.clone(), s.message.clone())
                 };
                 Problem::new(scope, Some(s.code), &reason, &message)
             }
             other => {
-                let text = format!("{other:#}");
-                let reason = if text.to_lowercase().contains("timed out") || text.contains("elapsed") {
+                let text = error_chain(other).to_lowercase();
+                let reason = if text.contains("timed out")
+                    || text.contains("timeout")
+                    || text.contains("elapsed")
+                {
                     "Timeout"
                 } else {
                     "ConnectionFailed"
@@ -105,7 +116,9 @@ fn reason_for(code: u16) -> String {
 fn describe_plain(code: u16, body: &[u8]) -> String {
     match code {
         503 => "the server is currently unable to handle the request".into(),
-        429 => "the server has received too many requests and has asked us to try again later".into(),
+        429 => {
+            "the server has received too many requests and has asked us to try again later".into()
+        }
         _ => {
             let text = String::from_utf8_lossy(body).trim().to_string();
             if text.is_empty() {

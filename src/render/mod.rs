@@ -40,7 +40,8 @@ pub fn progress(styling: &Styling, what: &str) -> indicatif::ProgressBar {
     if !styling.stderr_tty {
         return indicatif::ProgressBar::hidden();
     }
-    let bar = indicatif::ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::stderr());
+    let bar =
+        indicatif::ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::stderr());
     let template = format!("{{spinner}} {what} {{pos}}/{{len}} {{wide_bar}} {{elapsed}}");
     if let Ok(style) = indicatif::ProgressStyle::with_template(&template) {
         bar.set_style(style);
@@ -59,7 +60,8 @@ pub fn emit(text: &str) -> std::io::Result<()> {
 /// Warnings about what could not be read, grouped per API group, on stderr.
 pub fn warn_problems(problems: &[Problem]) {
     use std::collections::BTreeMap;
-    let mut by_cause: BTreeMap<(String, Option<u16>, String), (Vec<String>, String)> = BTreeMap::new();
+    type Cause = (String, Option<u16>, String);
+    let mut by_cause: BTreeMap<Cause, (Vec<String>, String)> = BTreeMap::new();
     for p in problems {
         // `resource.group` (list failures) or `group/version` (discovery failures).
         let (group, what) = match p.scope.split_once('/') {
@@ -76,6 +78,9 @@ pub fn warn_problems(problems: &[Problem]) {
     }
     for ((group, code, reason), (what, message)) in &by_cause {
         let code = code.map(|c| format!("{c} ")).unwrap_or_default();
-        eprintln!("warning: {group}: could not read {} ({code}{reason}): {message}", what.join(", "));
+        eprintln!(
+            "warning: {group}: could not read {} ({code}{reason}): {message}",
+            what.join(", ")
+        );
     }
 }

@@ -45,14 +45,30 @@ fn reason(o: &StuckObject) -> String {
     if o.conditions.is_empty() {
         return "-".into();
     }
-    o.conditions.iter().map(|c| c.reason.as_str()).collect::<Vec<_>>().join(",")
+    o.conditions
+        .iter()
+        .map(|c| c.reason.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
-pub fn render(report: &ScanReport, identity: &Identity, format: OutputFormat, no_headers: bool) -> anyhow::Result<String> {
+pub fn render(
+    report: &ScanReport,
+    identity: &Identity,
+    format: OutputFormat,
+    no_headers: bool,
+) -> anyhow::Result<String> {
     Ok(match format {
         OutputFormat::Table | OutputFormat::Wide => {
             let wide = format == OutputFormat::Wide;
-            let mut headers = vec!["NAMESPACE", "KIND", "NAME", "TERMINATING", "FINALIZERS", "REASON"];
+            let mut headers = vec![
+                "NAMESPACE",
+                "KIND",
+                "NAME",
+                "TERMINATING",
+                "FINALIZERS",
+                "REASON",
+            ];
             if wide {
                 headers.extend(["UID", "MESSAGE"]);
             }
@@ -70,8 +86,13 @@ pub fn render(report: &ScanReport, identity: &Identity, format: OutputFormat, no
                     ];
                     if wide {
                         row.push(o.uid.clone());
-                        let messages: Vec<&str> = o.conditions.iter().map(|c| c.message.as_str()).collect();
-                        row.push(if messages.is_empty() { "-".into() } else { messages.join(" | ") });
+                        let messages: Vec<&str> =
+                            o.conditions.iter().map(|c| c.message.as_str()).collect();
+                        row.push(if messages.is_empty() {
+                            "-".into()
+                        } else {
+                            messages.join(" | ")
+                        });
                     }
                     row
                 })
@@ -82,7 +103,11 @@ pub fn render(report: &ScanReport, identity: &Identity, format: OutputFormat, no
                 kubectl_table(&headers, &rows, no_headers)
             }
         }
-        OutputFormat::Name => report.items.iter().map(|o| format!("{}\n", o.kubectl_name())).collect(),
+        OutputFormat::Name => report
+            .items
+            .iter()
+            .map(|o| format!("{}\n", o.kubectl_name()))
+            .collect(),
         OutputFormat::Json | OutputFormat::Yaml => {
             let doc = ScanDocument {
                 api_version: API_VERSION.into(),
@@ -90,7 +115,9 @@ pub fn render(report: &ScanReport, identity: &Identity, format: OutputFormat, no
                 metadata: ScanMetadata {
                     context: identity.context.clone(),
                     server: identity.server.clone(),
-                    scanned_at: jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                    scanned_at: jiff::Timestamp::now()
+                        .strftime("%Y-%m-%dT%H:%M:%SZ")
+                        .to_string(),
                     complete: report.complete(),
                     resource_types_scanned: report.types_scanned,
                 },

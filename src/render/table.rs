@@ -35,10 +35,16 @@ mod tests {
     fn looks_like_kubectl() {
         let out = kubectl_table(
             &["NAME", "STATUS"],
-            &[vec!["logging".into(), "Terminating".into()], vec!["a".into(), "Active".into()]],
+            &[
+                vec!["logging".into(), "Terminating".into()],
+                vec!["a".into(), "Active".into()],
+            ],
             false,
         );
-        assert_eq!(out, "NAME      STATUS\nlogging   Terminating\na         Active\n");
+        assert_eq!(
+            out,
+            "NAME      STATUS\nlogging   Terminating\na         Active\n"
+        );
         let bare = kubectl_table(&["NAME"], &[vec!["x".into()]], true);
         assert_eq!(bare, "x\n");
     }

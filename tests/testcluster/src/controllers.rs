@@ -8,7 +8,7 @@
 //! PVC-protection controller) are deliberately not reproduced.
 
 use crate::object::{self, format_time, is_terminating, meta_str};
-use crate::store::{DeleteOptions, ObjKey, Store, CRD_CLEANUP, FOREGROUND, ORPHAN};
+use crate::store::{DeleteOptions, ObjKey, Store, Target, CRD_CLEANUP, FOREGROUND, ORPHAN};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -51,10 +51,15 @@ fn remove_finalizer(store: &mut Store, key: &ObjKey, finalizer: &str) -> bool {
         return false;
     };
     let mut new = obj.clone();
-    let list: Vec<String> = object::finalizers(obj).into_iter().filter(|f| f != finalizer).collect();
+    let list: Vec<String> = object::finalizers(obj)
+        .into_iter()
+        .filter(|f| f != finalizer)
+        .collect();
     object::set_finalizers(&mut new, &list);
     let body = serde_json::to_vec(&new).expect("serializable");
-    store.update(&res, &key.2, &key.3, None, &body, false).is_ok()
+    store
+        .update(&Target::new(&res, &key.2, &key.3, None), &body, false)
+        .is_ok()
 }
 
 fn crd_cleanup(store: &mut Store) -> bool {
@@ -71,7 +76,10 @@ fn crd_cleanup(store: &mut Store) -> bool {
             (
                 k.clone(),
                 o["spec"]["group"].as_str().unwrap_or_default().to_string(),
-                o["spec"]["names"]["plural"].as_str().unwrap_or_default().to_string(),
+                o["spec"]["names"]["plural"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
             )
         })
         .collect();
@@ -88,7 +96,11 @@ fn crd_cleanup(store: &mut Store) -> bool {
                 changed |= delete_key(store, k, &background());
             }
         }
-        if !store.objects.keys().any(|(g, p, _, _)| *g == group && *p == plural) {
+        if !store
+            .objects
+            .keys()
+            .any(|(g, p, _, _)| *g == group && *p == plural)
+        {
             changed |= remove_finalizer(store, &crd, CRD_CLEANUP);
         }
     }
@@ -188,30 +200,73 @@ fn conditions(
     finalizers: &BTreeMap<String, usize>,
 ) -> Vec<(&'static str, bool, &'static str, String)> {
     let join = |m: &BTreeMap<String, usize>, f: &dyn Fn(&String, &usize) -> String| {
-        m.iter().map(|(k, v)| f(k, v)).collect::<Vec<_>>().join(", ")
+        m.iter()
+            .map(|(k, v)| f(k, v))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     vec![
         match discovery_failure {
-            Some(msg) => ("NamespaceDeletionDiscoveryFailure", true, "DiscoveryFailed", msg),
-            None => ("NamespaceDeletionDiscoveryFailure", false, "ResourcesDiscovered", "All resources successfully discovered".into()),
+            Some(msg) => (
+                "NamespaceDeletionDiscoveryFailure",
+                true,
+                "DiscoveryFailed",
+                msg,
+            ),
+            None => (
+                "NamespaceDeletionDiscoveryFailure",
+                false,
+                "ResourcesDiscovered",
+                "All resources successfully discovered".into(),
+            ),
         },
-        ("NamespaceDeletionGroupVersionParsingFailure", false, "ParsedGroupVersions", "All legacy kube types successfully parsed".into()),
-        ("NamespaceDeletionContentFailure", false, "ContentDeleted", "All content successfully deleted, may be waiting on finalization".into()),
+        (
+            "NamespaceDeletionGroupVersionParsingFailure",
+            false,
+            "ParsedGroupVersions",
+            "All legacy kube types successfully parsed".into(),
+        ),
+        (
+            "NamespaceDeletionContentFailure",
+            false,
+            "ContentDeleted",
+            "All content successfully deleted, may be waiting on finalization".into(),
+        ),
         if remaining.is_empty() {
-            ("NamespaceContentRemaining", false, "ContentRemoved", "All content successfully removed".into())
+            (
+                "NamespaceContentRemaining",
+                false,
+                "ContentRemoved",
+                "All content successfully removed".into(),
+            )
         } else {
-            ("NamespaceContentRemaining", true, "SomeResourcesRemain", format!(
-                "Some resources are remaining: {}",
-                join(remaining, &|k, v| format!("{k} has {v} resource instances"))
-            ))
+            (
+                "NamespaceContentRemaining",
+                true,
+                "SomeResourcesRemain",
+                format!(
+                    "Some resources are remaining: {}",
+                    join(remaining, &|k, v| format!("{k} has {v} resource instances"))
+                ),
+            )
         },
         if finalizers.is_empty() {
-            ("NamespaceFinalizersRemaining", false, "ContentHasNoFinalizers", "All content-preserving finalizers finished".into())
+            (
+                "NamespaceFinalizersRemaining",
+                false,
+                "ContentHasNoFinalizers",
+                "All content-preserving finalizers finished".into(),
+            )
         } else {
-            ("NamespaceFinalizersRemaining", true, "SomeFinalizersRemain", format!(
-                "Some content in the namespace has finalizers remaining: {}",
-                join(finalizers, &|k, v| format!("{k} in {v} resource instances"))
-            ))
+            (
+                "NamespaceFinalizersRemaining",
+                true,
+                "SomeFinalizersRemain",
+                format!(
+                    "Some content in the namespace has finalizers remaining: {}",
+                    join(finalizers, &|k, v| format!("{k} in {v} resource instances"))
+                ),
+            )
         },
     ]
 }
@@ -259,12 +314,20 @@ fn namespaces(store: &mut Store) -> bool {
                 *finalizers.entry(f).or_default() += 1;
             }
         }
-        let key: ObjKey = (String::new(), "namespaces".into(), String::new(), ns.clone());
+        let key: ObjKey = (
+            String::new(),
+            "namespaces".into(),
+            String::new(),
+            ns.clone(),
+        );
         let Some(current) = store.objects.get(&key).cloned() else {
             continue;
         };
         let now = format_time(object::now());
-        let old_conditions = current["status"]["conditions"].as_array().cloned().unwrap_or_default();
+        let old_conditions = current["status"]["conditions"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         let new_conditions: Vec<Value> = conditions(discovery_failure.clone(), &remaining, &finalizers)
             .into_iter()
             .map(|(t, s, reason, message)| {
@@ -286,24 +349,35 @@ fn namespaces(store: &mut Store) -> bool {
                 .into_iter()
                 .filter(|f| f != "kubernetes")
                 .collect();
-            updated["spec"] = if spec.is_empty() { json!({}) } else { json!({"finalizers": spec}) };
+            updated["spec"] = if spec.is_empty() {
+                json!({})
+            } else {
+                json!({"finalizers": spec})
+            };
         }
         if updated == current {
             continue;
         }
         changed = true;
-        let res = store.resource_by_gr("", "namespaces").expect("namespaces are served");
+        let res = store
+            .resource_by_gr("", "namespaces")
+            .expect("namespaces are served");
         updated["metadata"]["resourceVersion"] = Value::Null;
         let body = serde_json::to_vec(&updated).expect("serializable");
-        let _ = store.update(&res, "", &ns, Some("status"), &body, false);
+        let _ = store.update(&Target::new(&res, "", &ns, Some("status")), &body, false);
         if done {
-            let _ = store.update(&res, "", &ns, Some("finalize"), &body, false);
+            let _ = store.update(&Target::new(&res, "", &ns, Some("finalize")), &body, false);
             if object::spec_finalizers(&updated).is_empty() && store.objects.contains_key(&key) {
                 let uid = meta_str(&updated, "uid").to_string();
-                let _ = store.delete(&res, "", &ns, &DeleteOptions {
-                    precondition_uid: Some(uid),
-                    ..Default::default()
-                });
+                let _ = store.delete(
+                    &res,
+                    "",
+                    &ns,
+                    &DeleteOptions {
+                        precondition_uid: Some(uid),
+                        ..Default::default()
+                    },
+                );
             }
         }
     }

@@ -108,12 +108,19 @@ pub struct Discovery {
 
 fn strings(v: &Value) -> Vec<String> {
     v.as_array()
-        .map(|a| a.iter().filter_map(|s| s.as_str().map(String::from)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(String::from))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 fn str_of(v: &Value, key: &str) -> String {
-    v.get(key).and_then(Value::as_str).unwrap_or_default().to_string()
+    v.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
 }
 
 impl Discovery {
@@ -168,7 +175,10 @@ impl Discovery {
         let version_def = if group.is_empty() {
             (version == "v1").then_some(&self.core)?
         } else {
-            self.group(group)?.versions.iter().find(|v| v.version == version)?
+            self.group(group)?
+                .versions
+                .iter()
+                .find(|v| v.version == version)?
         };
         version_def.resources.iter().find(|r| r.kind == kind)
     }
@@ -240,7 +250,11 @@ impl Discovery {
                 subresources,
                 storage_version_hash: None,
             };
-            match group_def.versions.iter_mut().find(|vd| vd.version == version) {
+            match group_def
+                .versions
+                .iter_mut()
+                .find(|vd| vd.version == version)
+            {
                 Some(vd) => vd.resources.push(resource),
                 None => group_def.versions.push(VersionDef {
                     version,
@@ -255,7 +269,11 @@ impl Discovery {
 
     /// Stops serving a CRD's resource; drops versions and groups left empty.
     pub fn remove_crd(&mut self, group: &str, plural: &str) {
-        for g in self.groups.iter_mut().filter(|g| g.name == group && g.origin == Origin::Crd) {
+        for g in self
+            .groups
+            .iter_mut()
+            .filter(|g| g.name == group && g.origin == Origin::Crd)
+        {
             for v in g.versions.iter_mut() {
                 v.resources.retain(|r| r.plural != plural);
             }
@@ -268,7 +286,10 @@ impl Discovery {
     /// Serves `group/version` through an APIService; `resources` lists what it serves
     /// when available (the aggregated server's own discovery is not reproduced).
     pub fn add_aggregated(&mut self, group: &str, version: &str, resources: Vec<ResourceDef>) {
-        if self.group(group).is_some_and(|g| g.origin != Origin::Aggregated) {
+        if self
+            .group(group)
+            .is_some_and(|g| g.origin != Origin::Aggregated)
+        {
             return; // a local APIService (v1.apps, …) for a built-in or CRD group
         }
         let version_def = VersionDef {
@@ -279,7 +300,8 @@ impl Discovery {
             Some(g) => {
                 g.versions.retain(|v| v.version != version);
                 g.versions.push(version_def);
-                g.versions.sort_by(|a, b| version_priority(&a.version, &b.version));
+                g.versions
+                    .sort_by(|a, b| version_priority(&a.version, &b.version));
             }
             None => self.groups.push(GroupDef {
                 name: group.to_string(),
@@ -290,7 +312,11 @@ impl Discovery {
     }
 
     pub fn remove_aggregated(&mut self, group: &str, version: &str) {
-        for g in self.groups.iter_mut().filter(|g| g.name == group && g.origin == Origin::Aggregated) {
+        for g in self
+            .groups
+            .iter_mut()
+            .filter(|g| g.name == group && g.origin == Origin::Aggregated)
+        {
             g.versions.retain(|v| v.version != version);
         }
         self.groups
@@ -335,7 +361,11 @@ impl Discovery {
 
     /// `GET /apis/<group>/<version>` (APIResourceList).
     pub fn legacy_group_version(&self, group: &str, version: &str) -> Option<Value> {
-        let v = self.group(group)?.versions.iter().find(|v| v.version == version)?;
+        let v = self
+            .group(group)?
+            .versions
+            .iter()
+            .find(|v| v.version == version)?;
         Some(json!({
             "kind": "APIResourceList",
             "apiVersion": "v1",

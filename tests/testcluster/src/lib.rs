@@ -24,8 +24,8 @@ pub use store::Store;
 
 use anyhow::Context;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use server::{Hook, Inner, Shared};
 use serde_json::Value;
+use server::{Hook, Inner, Shared};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -42,11 +42,18 @@ pub struct Options {
     pub latency: Duration,
     /// Port on 127.0.0.1; 0 picks a free one.
     pub port: u16,
+    /// Serve only legacy discovery (no `apidiscovery.k8s.io/v2`).
+    pub legacy_discovery_only: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { tls: true, latency: Duration::ZERO, port: 0 }
+        Options {
+            tls: true,
+            latency: Duration::ZERO,
+            port: 0,
+            legacy_discovery_only: false,
+        }
     }
 }
 
@@ -84,9 +91,14 @@ impl TestCluster {
     }
 
     pub fn start_with(options: Options) -> anyhow::Result<TestCluster> {
-        let tls = if options.tls { Some(tls::generate()?) } else { None };
+        let tls = if options.tls {
+            Some(tls::generate()?)
+        } else {
+            None
+        };
         let mut store = Store::new();
-        scenario::load(&mut store, BUILTIN_NAMESPACES).context("loading the built-in namespaces")?;
+        scenario::load(&mut store, BUILTIN_NAMESPACES)
+            .context("loading the built-in namespaces")?;
         let shared: Shared = Arc::new(Mutex::new(Inner {
             store,
             tokens: BTreeMap::from([(ADMIN_TOKEN.to_string(), "admin".to_string())]),
@@ -94,13 +106,17 @@ impl TestCluster {
             log: Vec::new(),
             hooks: Vec::new(),
             latency: options.latency,
+            slow_paths: Vec::new(),
+            legacy_discovery_only: options.legacy_discovery_only,
         }));
         let listener = std::net::TcpListener::bind(("127.0.0.1", options.port))
             .with_context(|| format!("binding 127.0.0.1:{}", options.port))?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let (tx, mut rx) = tokio::sync::oneshot::channel::<()>();
-        let acceptor = tls.as_ref().map(|t| tokio_rustls::TlsAcceptor::from(t.config.clone()));
+        let acceptor = tls
+            .as_ref()
+            .map(|t| tokio_rustls::TlsAcceptor::from(t.config.clone()));
         let state = shared.clone();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -146,7 +162,11 @@ impl TestCluster {
     }
 
     pub fn url(&self) -> String {
-        let scheme = if self.ca_pem.is_some() { "https" } else { "http" };
+        let scheme = if self.ca_pem.is_some() {
+            "https"
+        } else {
+            "http"
+        };
         format!("{scheme}://{}", self.addr)
     }
 
@@ -165,13 +185,20 @@ impl TestCluster {
 
     pub fn load_file(&self, path: impl AsRef<std::path::Path>) -> anyhow::Result<usize> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        self.load(&text).with_context(|| format!("loading {}", path.display()))
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        self.load(&text)
+            .with_context(|| format!("loading {}", path.display()))
     }
 
     /// Adds a user who authenticates with `token`.
     pub fn add_user(&self, user: &str, token: &str) {
         self.lock().tokens.insert(token.into(), user.into());
+    }
+
+    /// Delays requests whose path contains `path_part` by `delay`.
+    pub fn slow_down(&self, path_part: &str, delay: Duration) {
+        self.lock().slow_paths.push((path_part.into(), delay));
     }
 
     pub fn deny(&self, rule: Deny) {
@@ -180,7 +207,12 @@ impl TestCluster {
 
     /// Runs `action` on the store just before the next `method` request whose path
     /// ends with `path_suffix` is handled.
-    pub fn before_next(&self, method: &str, path_suffix: &str, action: impl FnOnce(&mut Store) + Send + 'static) {
+    pub fn before_next(
+        &self,
+        method: &str,
+        path_suffix: &str,
+        action: impl FnOnce(&mut Store) + Send + 'static,
+    ) {
         self.lock().hooks.push(Hook {
             method: method.into(),
             path_suffix: path_suffix.into(),
@@ -195,7 +227,12 @@ impl TestCluster {
 
     /// A stored object by group, plural resource, namespace ("" if cluster-scoped) and name.
     pub fn object(&self, group: &str, plural: &str, namespace: &str, name: &str) -> Option<Value> {
-        let key = (group.to_string(), plural.to_string(), namespace.to_string(), name.to_string());
+        let key = (
+            group.to_string(),
+            plural.to_string(),
+            namespace.to_string(),
+            name.to_string(),
+        );
         self.lock().store.objects.get(&key).cloned()
     }
 
@@ -209,7 +246,10 @@ impl TestCluster {
 
     /// Requests that could change state (dry-run ones included, flagged).
     pub fn writes(&self) -> Vec<RequestRecord> {
-        self.requests().into_iter().filter(|r| r.kind.is_write()).collect()
+        self.requests()
+            .into_iter()
+            .filter(|r| r.kind.is_write())
+            .collect()
     }
 
     /// Count and bytes per kind of request since the last `clear_requests`.
@@ -230,9 +270,15 @@ impl TestCluster {
         let mut users = String::new();
         let mut contexts = String::new();
         for (token, user) in &tokens {
-            let context = if user == "admin" { "testcluster".to_string() } else { format!("testcluster-{user}") };
+            let context = if user == "admin" {
+                "testcluster".to_string()
+            } else {
+                format!("testcluster-{user}")
+            };
             users.push_str(&format!("- name: {user}\n  user:\n    token: {token}\n"));
-            contexts.push_str(&format!("- name: {context}\n  context:\n    cluster: testcluster\n    user: {user}\n"));
+            contexts.push_str(&format!(
+                "- name: {context}\n  context:\n    cluster: testcluster\n    user: {user}\n"
+            ));
         }
         format!(
             "apiVersion: v1\nkind: Config\nclusters:\n- name: testcluster\n  cluster:\n{cluster}users:\n{users}contexts:\n{contexts}current-context: testcluster\n"

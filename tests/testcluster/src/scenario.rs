@@ -29,7 +29,8 @@ fn take_ago(obj: &mut Value, annotation: &str) -> anyhow::Result<Option<jiff::Ti
         meta_mut(obj).remove("annotations");
     }
     let text = v.as_str().unwrap_or_default();
-    let d = parse_ago(text).ok_or_else(|| anyhow!("{annotation}: {text:?} is not like 30s, 5m, 3h or 2d"))?;
+    let d = parse_ago(text)
+        .ok_or_else(|| anyhow!("{annotation}: {text:?} is not like 30s, 5m, 3h or 2d"))?;
     Ok(Some(object::now() - d))
 }
 
@@ -37,11 +38,13 @@ fn take_ago(obj: &mut Value, annotation: &str) -> anyhow::Result<Option<jiff::Ti
 pub fn load(store: &mut Store, yaml: &str) -> anyhow::Result<usize> {
     let mut count = 0;
     for (i, doc) in serde_yaml::Deserializer::from_str(yaml).enumerate() {
-        let value = serde_yaml::Value::deserialize(doc).with_context(|| format!("document {}", i + 1))?;
+        let value =
+            serde_yaml::Value::deserialize(doc).with_context(|| format!("document {}", i + 1))?;
         if value.is_null() {
             continue;
         }
-        let mut obj: Value = serde_json::to_value(value).with_context(|| format!("document {}", i + 1))?;
+        let mut obj: Value =
+            serde_json::to_value(value).with_context(|| format!("document {}", i + 1))?;
         let api_version = obj["apiVersion"].as_str().unwrap_or_default().to_string();
         let kind = obj["kind"].as_str().unwrap_or_default().to_string();
         if api_version.is_empty() || kind.is_empty() {
@@ -61,7 +64,8 @@ pub fn load(store: &mut Store, yaml: &str) -> anyhow::Result<usize> {
         if let Some(t) = take_ago(&mut obj, "testcluster.local/renewed-ago")? {
             obj["spec"]["renewTime"] = json!(format_micro_time(t));
             if obj["spec"]["acquireTime"].is_null() {
-                obj["spec"]["acquireTime"] = json!(format_micro_time(t - jiff::SignedDuration::from_hours(1)));
+                obj["spec"]["acquireTime"] =
+                    json!(format_micro_time(t - jiff::SignedDuration::from_hours(1)));
             }
         }
         store
@@ -89,7 +93,9 @@ spec:
     );
     for n in 0..namespaces {
         let ns = format!("bench-{n:04}");
-        out.push_str(&format!("---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: {ns}}}\n"));
+        out.push_str(&format!(
+            "---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: {ns}}}\n"
+        ));
         for i in 0..20 {
             out.push_str(&format!(
                 "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: config-{i}, namespace: {ns}, labels: {{app: web-{i}}}}}\ndata: {{settings.yaml: \"{}\"}}\n",

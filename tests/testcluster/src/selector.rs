@@ -51,7 +51,11 @@ fn valid_key(k: &str) -> bool {
 
 impl LabelSelector {
     pub fn parse(s: &str) -> Result<LabelSelector, ApiError> {
-        let bad = |t: &str| bad_request(format!("unable to parse requirement: invalid label selector term {t:?}"));
+        let bad = |t: &str| {
+            bad_request(format!(
+                "unable to parse requirement: invalid label selector term {t:?}"
+            ))
+        };
         let mut reqs = Vec::new();
         for term in split_terms(s) {
             let t = term.as_str();
@@ -112,7 +116,11 @@ pub struct FieldSelector(Vec<(String, bool, String)>);
 
 impl FieldSelector {
     /// `namespace_phase` enables `status.phase` and `name` (namespaces only).
-    pub fn parse(s: &str, namespaced: bool, namespace_phase: bool) -> Result<FieldSelector, ApiError> {
+    pub fn parse(
+        s: &str,
+        namespaced: bool,
+        namespace_phase: bool,
+    ) -> Result<FieldSelector, ApiError> {
         let mut out = Vec::new();
         for term in split_terms(s) {
             let (field, equal, value) = if let Some((f, v)) = term.split_once("!=") {
@@ -120,7 +128,9 @@ impl FieldSelector {
             } else if let Some((f, v)) = term.split_once("==").or_else(|| term.split_once('=')) {
                 (f, true, v)
             } else {
-                return Err(bad_request(format!("invalid selector: '{term}'; can't understand '{term}'")));
+                return Err(bad_request(format!(
+                    "invalid selector: '{term}'; can't understand '{term}'"
+                )));
             };
             let field = field.trim();
             let known = field == "metadata.name"
@@ -173,7 +183,11 @@ mod tests {
             ("!missing", true),
             ("!app", false),
         ] {
-            assert_eq!(LabelSelector::parse(sel).unwrap().matches(&labels), want, "{sel}");
+            assert_eq!(
+                LabelSelector::parse(sel).unwrap().matches(&labels),
+                want,
+                "{sel}"
+            );
         }
         assert!(LabelSelector::parse("a b=c").is_err());
     }

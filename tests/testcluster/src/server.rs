@@ -6,7 +6,7 @@ use crate::controllers;
 use crate::discovery::ResourceDef;
 use crate::object;
 use crate::status::{self, ApiError, Gr};
-use crate::store::{DeleteOptions, Shape, Store};
+use crate::store::{DeleteOptions, Shape, Store, Target};
 use bytes::Bytes;
 use http_body_util::{combinators::BoxBody, BodyExt, Full};
 use hyper::body::{Body, Frame, Incoming};
@@ -40,7 +40,10 @@ pub enum RequestKind {
 impl RequestKind {
     /// Whether the request could change state (a dry-run one cannot, but still counts here).
     pub fn is_write(self) -> bool {
-        matches!(self, RequestKind::Create | RequestKind::Update | RequestKind::Patch | RequestKind::Delete)
+        matches!(
+            self,
+            RequestKind::Create | RequestKind::Update | RequestKind::Patch | RequestKind::Delete
+        )
     }
 }
 
@@ -59,6 +62,7 @@ pub struct RequestRecord {
     /// The request body, for writes.
     pub body: String,
     pub content_type: String,
+    pub accept: String,
 }
 
 /// Refuses `verb` on `resource` (may include `/subresource`) in `group` for `user`,
@@ -89,6 +93,10 @@ pub struct Inner {
     pub hooks: Vec<Hook>,
     /// Added before every response, to model the network round trip of a real cluster.
     pub latency: Duration,
+    /// Extra delay for requests whose path contains the given text (timeouts).
+    pub slow_paths: Vec<(String, Duration)>,
+    /// Answer discovery in the legacy form only, as servers before 1.26 do.
+    pub legacy_discovery_only: bool,
 }
 
 pub type Shared = Arc<Mutex<Inner>>;
@@ -108,14 +116,16 @@ struct IdleWatch(Pin<Box<tokio::time::Sleep>>);
 impl Body for IdleWatch {
     type Data = Bytes;
     type Error = Infallible;
-    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
         match self.0.as_mut().poll(cx) {
             Poll::Ready(()) => Poll::Ready(None),
             Poll::Pending => Poll::Pending,
         }
     }
 }
-
 
 fn parse_query(q: &str) -> BTreeMap<String, String> {
     q.split('&')
@@ -134,15 +144,13 @@ fn percent_decode(s: &str) -> String {
     while i < bytes.len() {
         match bytes[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
+            b'%' if i + 2 < bytes.len() => match u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                Ok(b) => {
+                    out.push(b);
+                    i += 2;
                 }
-            }
+                Err(_) => out.push(b'%'),
+            },
             b => out.push(b),
         }
         i += 1;
@@ -157,10 +165,27 @@ fn header<'a>(req: &'a hyper::http::request::Parts, name: &str) -> &'a str {
         .unwrap_or_default()
 }
 
-pub async fn handle(shared: Shared, req: Request<Incoming>) -> Result<Response<ResBody>, Infallible> {
+pub async fn handle(
+    shared: Shared,
+    req: Request<Incoming>,
+) -> Result<Response<ResBody>, Infallible> {
     let (parts, body) = req.into_parts();
-    let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-    let latency = shared.lock().expect("state lock").latency;
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let latency = {
+        let inner = shared.lock().expect("state lock");
+        let path = parts.uri.path();
+        inner.latency
+            + inner
+                .slow_paths
+                .iter()
+                .filter(|(p, _)| path.contains(p.as_str()))
+                .map(|(_, d)| *d)
+                .sum::<Duration>()
+    };
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
@@ -179,11 +204,21 @@ pub async fn handle(shared: Shared, req: Request<Incoming>) -> Result<Response<R
             return Ok(resp);
         }
         Answer::NotModified => (304, Bytes::new(), String::new(), vec![]),
-        Answer::Text(code, text) => (code, Bytes::from(text), "text/plain; charset=utf-8".to_string(), vec![]),
+        Answer::Text(code, text) => (
+            code,
+            Bytes::from(text),
+            "text/plain; charset=utf-8".to_string(),
+            vec![],
+        ),
         Answer::Json(code, v, extra) => {
             let mut text = serde_json::to_vec(&v).expect("serializable");
             text.push(b'\n');
-            (code, Bytes::from(text), "application/json".to_string(), extra)
+            (
+                code,
+                Bytes::from(text),
+                "application/json".to_string(),
+                extra,
+            )
         }
     };
     let mut record = record;
@@ -208,7 +243,9 @@ pub async fn handle(shared: Shared, req: Request<Incoming>) -> Result<Response<R
     if record.path != "/testcluster/stats" {
         shared.lock().expect("state lock").log.push(record);
     }
-    Ok(builder.body(Full::new(bytes).boxed()).expect("valid response"))
+    Ok(builder
+        .body(Full::new(bytes).boxed())
+        .expect("valid response"))
 }
 
 fn error_answer(e: ApiError) -> Answer {
@@ -219,7 +256,11 @@ fn error_answer(e: ApiError) -> Answer {
 }
 
 /// Handles one request under the lock; returns the answer and its record.
-fn respond(inner: &mut Inner, parts: &hyper::http::request::Parts, body: &[u8]) -> (Answer, RequestRecord) {
+fn respond(
+    inner: &mut Inner,
+    parts: &hyper::http::request::Parts,
+    body: &[u8],
+) -> (Answer, RequestRecord) {
     let path = parts.uri.path().to_string();
     let raw_query = parts.uri.query().unwrap_or_default().to_string();
     let query = parse_query(&raw_query);
@@ -233,15 +274,26 @@ fn respond(inner: &mut Inner, parts: &hyper::http::request::Parts, body: &[u8]) 
         status: 0,
         bytes: 0,
         dry_run: query.get("dryRun").is_some_and(|v| v == "All"),
-        body: if method == "GET" { String::new() } else { String::from_utf8_lossy(body).into_owned() },
+        body: if method == "GET" {
+            String::new()
+        } else {
+            String::from_utf8_lossy(body).into_owned()
+        },
         content_type: header(parts, "content-type").to_string(),
+        accept: header(parts, "accept").to_string(),
     };
-    let token = header(parts, "authorization").strip_prefix("Bearer ").unwrap_or_default();
+    let token = header(parts, "authorization")
+        .strip_prefix("Bearer ")
+        .unwrap_or_default();
     let Some(user) = inner.tokens.get(token).cloned() else {
         return (error_answer(status::unauthorized()), record);
     };
     let impersonated = header(parts, "impersonate-user");
-    record.user = if impersonated.is_empty() { user } else { impersonated.to_string() };
+    record.user = if impersonated.is_empty() {
+        user
+    } else {
+        impersonated.to_string()
+    };
 
     let hooks = std::mem::take(&mut inner.hooks);
     for hook in hooks {
@@ -273,12 +325,30 @@ fn respond(inner: &mut Inner, parts: &hyper::http::request::Parts, body: &[u8]) 
     (answer, record)
 }
 
-const AGGREGATED_CT: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
-
-fn discovery_answer(parts: &hyper::http::request::Parts, doc: Value, aggregated: bool) -> Answer {
-    if !aggregated {
-        return Answer::Json(200, doc, vec![]);
-    }
+/// Answers a discovery root (`/api`, `/apis`): aggregated in the version the
+/// client asked for first (v2, or the deprecated v2beta1 of kubectl ≤ 1.29), else legacy.
+fn discovery_answer(
+    inner: &Inner,
+    parts: &hyper::http::request::Parts,
+    aggregated: impl FnOnce() -> Value,
+    legacy: impl FnOnce() -> Value,
+) -> Answer {
+    let version = header(parts, "accept")
+        .split(',')
+        .take_while(|entry| entry.contains("as=APIGroupDiscoveryList"))
+        .find_map(|entry| {
+            entry
+                .split(';')
+                .map(str::trim)
+                .find_map(|p| p.strip_prefix("v="))
+                .filter(|v| *v == "v2" || *v == "v2beta1")
+        })
+        .filter(|_| !inner.legacy_discovery_only);
+    let Some(version) = version else {
+        return Answer::Json(200, legacy(), vec![]);
+    };
+    let mut doc = aggregated();
+    doc["apiVersion"] = json!(format!("apidiscovery.k8s.io/{version}"));
     let text = serde_json::to_vec(&doc).expect("serializable");
     let digest = ring::digest::digest(&ring::digest::SHA512, &text);
     let etag: String = digest.as_ref().iter().map(|b| format!("{b:02X}")).collect();
@@ -290,18 +360,16 @@ fn discovery_answer(parts: &hyper::http::request::Parts, doc: Value, aggregated:
         200,
         doc,
         vec![
-            ("Content-Type", AGGREGATED_CT.into()),
+            (
+                "Content-Type",
+                format!(
+                    "application/json;g=apidiscovery.k8s.io;v={version};as=APIGroupDiscoveryList"
+                ),
+            ),
             ("ETag", etag),
             ("Vary", "Accept".into()),
         ],
     )
-}
-
-fn wants_aggregated(parts: &hyper::http::request::Parts) -> bool {
-    header(parts, "accept")
-        .split(',')
-        .next()
-        .is_some_and(|first| first.contains("as=APIGroupDiscoveryList") && first.contains("g=apidiscovery.k8s.io"))
 }
 
 fn shape(parts: &hyper::http::request::Parts, list: bool) -> Result<Shape, ApiError> {
@@ -337,30 +405,43 @@ fn route(
     body: &[u8],
     record: &mut RequestRecord,
 ) -> Result<Answer, ApiError> {
-    let segments: Vec<&str> = path.trim_matches('/').split('/').filter(|s| !s.is_empty()).collect();
+    let segments: Vec<&str> = path
+        .trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
     let store = &inner.store;
     let get = parts.method == hyper::Method::GET;
     // Discovery documents.
     match segments.as_slice() {
         ["version"] => {
             record.kind = RequestKind::Discovery;
-            return Ok(Answer::Json(200, json!({"major": "1", "minor": "31", "gitVersion": "v1.31.0", "gitCommit": "testcluster", "gitTreeState": "clean", "buildDate": "2024-08-13T00:00:00Z", "goVersion": "go1.22.5", "compiler": "gc", "platform": "linux/amd64"}), vec![]));
+            return Ok(Answer::Json(
+                200,
+                json!({"major": "1", "minor": "31", "gitVersion": "v1.31.0", "gitCommit": "testcluster", "gitTreeState": "clean", "buildDate": "2024-08-13T00:00:00Z", "goVersion": "go1.22.5", "compiler": "gc", "platform": "linux/amd64"}),
+                vec![],
+            ));
         }
         ["api"] if get => {
             record.kind = RequestKind::Discovery;
-            let agg = wants_aggregated(parts);
-            let doc = if agg { store.discovery.aggregated_core() } else { store.discovery.legacy_api_versions() };
-            return Ok(discovery_answer(parts, doc, agg));
+            let d = &store.discovery;
+            return Ok(discovery_answer(
+                inner,
+                parts,
+                || d.aggregated_core(),
+                || d.legacy_api_versions(),
+            ));
         }
         ["apis"] if get => {
             record.kind = RequestKind::Discovery;
-            let agg = wants_aggregated(parts);
-            let doc = if agg {
-                store.discovery.aggregated_apis(&store.unavailable_group_versions())
-            } else {
-                store.discovery.legacy_group_list()
-            };
-            return Ok(discovery_answer(parts, doc, agg));
+            let d = &store.discovery;
+            let stale = store.unavailable_group_versions();
+            return Ok(discovery_answer(
+                inner,
+                parts,
+                || d.aggregated_apis(&stale),
+                || d.legacy_group_list(),
+            ));
         }
         ["api", "v1"] if get => {
             record.kind = RequestKind::Discovery;
@@ -368,7 +449,10 @@ fn route(
         }
         ["apis", group] if get => {
             record.kind = RequestKind::Discovery;
-            let doc = store.discovery.legacy_group(group).ok_or_else(status::unknown_resource)?;
+            let doc = store
+                .discovery
+                .legacy_group(group)
+                .ok_or_else(status::unknown_resource)?;
             return Ok(Answer::Json(200, doc, vec![]));
         }
         _ => {}
@@ -382,7 +466,11 @@ fn route(
         .unavailable_group_versions()
         .contains(&(group.to_string(), version.to_string()))
     {
-        record.kind = if get { RequestKind::List } else { RequestKind::Other };
+        record.kind = if get {
+            RequestKind::List
+        } else {
+            RequestKind::Other
+        };
         return Err(status::service_unavailable());
     }
     if rest.is_empty() {
@@ -396,7 +484,10 @@ fn route(
     // Resource paths: [namespaces/<ns>/]<plural>[/<name>[/<sub>]]
     let (ns, rest) = match rest {
         ["namespaces", ns, plural, tail @ ..]
-            if store.discovery.resource(group, version, plural).is_some_and(|r| r.namespaced) =>
+            if store
+                .discovery
+                .resource(group, version, plural)
+                .is_some_and(|r| r.namespaced) =>
         {
             (Some(ns.to_string()), {
                 let mut v = vec![*plural];
@@ -435,10 +526,18 @@ fn route(
     };
     record.kind = kind;
     let verbs = match sub {
-        Some(s) => res.subresources.iter().find(|x| x.name == s).map(|x| x.verbs.clone()).unwrap_or_default(),
+        Some(s) => res
+            .subresources
+            .iter()
+            .find(|x| x.name == s)
+            .map(|x| x.verbs.clone())
+            .unwrap_or_default(),
         None => res.verbs.clone(),
     };
-    if !verbs.iter().any(|v| v == verb) && !(verb == "watch" && verbs.iter().any(|v| v == "list")) {
+    let allowed = verbs
+        .iter()
+        .any(|v| v == verb || (verb == "watch" && v == "list"));
+    if !allowed {
         return Err(status::method_not_allowed());
     }
     let resource_path = match sub {
@@ -446,18 +545,42 @@ fn route(
         None => res.plural.clone(),
     };
     let ns_scope = if res.namespaced { ns.clone() } else { None };
-    if let Some(msg) = denied(inner, &record.user, verb, &res.group, &resource_path, ns_scope.as_deref()) {
-        return Err(status::forbidden(&Gr::new(&res.group, &res.plural), name.unwrap_or(""), &msg));
+    if let Some(msg) = denied(
+        inner,
+        &record.user,
+        verb,
+        &res.group,
+        &resource_path,
+        ns_scope.as_deref(),
+    ) {
+        return Err(status::forbidden(
+            &Gr::new(&res.group, &res.plural),
+            name.unwrap_or(""),
+            &msg,
+        ));
     }
     // Self-reviews answer with what the deny rules say.
     if res.group == "authorization.k8s.io" && res.plural == "selfsubjectaccessreviews" {
         record.kind = RequestKind::Review;
-        let mut review: Value = serde_json::from_slice(body).map_err(|e| status::bad_request(e.to_string()))?;
+        let mut review: Value =
+            serde_json::from_slice(body).map_err(|e| status::bad_request(e.to_string()))?;
         let a = review["spec"]["resourceAttributes"].clone();
         let s = |k: &str| a[k].as_str().unwrap_or_default().to_string();
-        let resource = if s("subresource").is_empty() { s("resource") } else { format!("{}/{}", s("resource"), s("subresource")) };
+        let resource = if s("subresource").is_empty() {
+            s("resource")
+        } else {
+            format!("{}/{}", s("resource"), s("subresource"))
+        };
         let ns = Some(s("namespace")).filter(|n| !n.is_empty());
-        let allowed = denied(inner, &record.user, &s("verb"), &s("group"), &resource, ns.as_deref()).is_none();
+        let allowed = denied(
+            inner,
+            &record.user,
+            &s("verb"),
+            &s("group"),
+            &resource,
+            ns.as_deref(),
+        )
+        .is_none();
         review["metadata"] = json!({"creationTimestamp": null});
         review["status"] = if allowed {
             json!({"allowed": true, "reason": "RBAC: allowed by ClusterRoleBinding \"testcluster-admin\" of ClusterRole \"cluster-admin\" to User \"admin\""})
@@ -476,25 +599,50 @@ fn route(
                 "patch" => "PatchOptions",
                 _ => "DeleteOptions",
             };
-            return Err(status::invalid("meta.k8s.io", options, "", &[status::FieldError {
-                reason: "FieldValueNotSupported",
-                field: "dryRun".into(),
-                body: format!("Unsupported value: []string{{{v:?}}}: supported values: \"All\""),
-            }]));
+            return Err(status::invalid(
+                "meta.k8s.io",
+                options,
+                "",
+                &[status::FieldError {
+                    reason: "FieldValueNotSupported",
+                    field: "dryRun".into(),
+                    body: format!(
+                        "Unsupported value: []string{{{v:?}}}: supported values: \"All\""
+                    ),
+                }],
+            ));
         }
     };
     let ns_str = ns.clone().unwrap_or_default();
     let store = &mut inner.store;
     let reply = match verb {
         "watch" => {
-            let secs = query.get("timeoutSeconds").and_then(|t| t.parse().ok()).unwrap_or(60u64).min(300);
+            let secs = query
+                .get("timeoutSeconds")
+                .and_then(|t| t.parse().ok())
+                .unwrap_or(60u64)
+                .min(300);
             return Ok(Answer::Watch(Duration::from_secs(secs)));
         }
         "list" => store.list(&res, ns.as_deref(), query, shape(parts, true)?),
-        "get" => store.get(&res, &ns_str, name.unwrap_or_default(), shape(parts, false)?),
+        "get" => store.get(
+            &res,
+            &ns_str,
+            name.unwrap_or_default(),
+            shape(parts, false)?,
+        ),
         "create" => store.create(&res, &ns_str, body, dry_run),
-        "update" => store.update(&res, &ns_str, name.unwrap_or_default(), sub, body, dry_run),
-        "patch" => store.patch(&res, &ns_str, name.unwrap_or_default(), sub, header(parts, "content-type"), body, dry_run),
+        "update" => store.update(
+            &Target::new(&res, &ns_str, name.unwrap_or_default(), sub),
+            body,
+            dry_run,
+        ),
+        "patch" => store.patch(
+            &Target::new(&res, &ns_str, name.unwrap_or_default(), sub),
+            header(parts, "content-type"),
+            body,
+            dry_run,
+        ),
         "delete" => {
             let opts = delete_options(body, query, dry_run)?;
             store.delete(&res, &ns_str, name.unwrap_or_default(), &opts)
@@ -505,15 +653,28 @@ fn route(
     Ok(Answer::Json(code, v, vec![]))
 }
 
-fn delete_options(body: &[u8], query: &BTreeMap<String, String>, dry_run: bool) -> Result<DeleteOptions, ApiError> {
-    let mut opts = DeleteOptions { dry_run, ..Default::default() };
+fn delete_options(
+    body: &[u8],
+    query: &BTreeMap<String, String>,
+    dry_run: bool,
+) -> Result<DeleteOptions, ApiError> {
+    let mut opts = DeleteOptions {
+        dry_run,
+        ..Default::default()
+    };
     if !body.iter().all(u8::is_ascii_whitespace) {
-        let v: Value = serde_json::from_slice(body).map_err(|e| status::bad_request(e.to_string()))?;
+        let v: Value =
+            serde_json::from_slice(body).map_err(|e| status::bad_request(e.to_string()))?;
         opts.propagation = v["propagationPolicy"].as_str().map(String::from);
         opts.orphan_dependents = v["orphanDependents"].as_bool();
         opts.precondition_uid = v["preconditions"]["uid"].as_str().map(String::from);
-        opts.precondition_rv = v["preconditions"]["resourceVersion"].as_str().map(String::from);
-        if v["dryRun"].as_array().is_some_and(|a| a.iter().any(|x| x == "All")) {
+        opts.precondition_rv = v["preconditions"]["resourceVersion"]
+            .as_str()
+            .map(String::from);
+        if v["dryRun"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|x| x == "All"))
+        {
             opts.dry_run = true;
         }
     } else {
@@ -521,7 +682,11 @@ fn delete_options(body: &[u8], query: &BTreeMap<String, String>, dry_run: bool) 
         opts.orphan_dependents = match query.get("orphanDependents").map(String::as_str) {
             Some("true") => Some(true),
             Some("false") => Some(false),
-            Some(other) => return Err(status::bad_request(format!("invalid orphanDependents {other:?}"))),
+            Some(other) => {
+                return Err(status::bad_request(format!(
+                    "invalid orphanDependents {other:?}"
+                )))
+            }
             None => None,
         };
     }
@@ -529,7 +694,14 @@ fn delete_options(body: &[u8], query: &BTreeMap<String, String>, dry_run: bool) 
 }
 
 /// The RBAC-style denial message for a request, if a deny rule matches.
-fn denied(inner: &Inner, user: &str, verb: &str, group: &str, resource: &str, ns: Option<&str>) -> Option<String> {
+fn denied(
+    inner: &Inner,
+    user: &str,
+    verb: &str,
+    group: &str,
+    resource: &str,
+    ns: Option<&str>,
+) -> Option<String> {
     let hit = inner.denies.iter().any(|d| {
         d.user == user
             && d.verb.as_deref().is_none_or(|v| v == verb)

@@ -95,7 +95,11 @@ pub fn unknown_resource() -> ApiError {
 }
 
 pub fn already_exists(gr: &Gr, name: &str, terminating: bool) -> ApiError {
-    let prefix = if terminating { "object is being deleted: " } else { "" };
+    let prefix = if terminating {
+        "object is being deleted: "
+    } else {
+        ""
+    };
     failure(
         409,
         format!("{prefix}{} \"{name}\" already exists", gr.text()),
@@ -107,7 +111,10 @@ pub fn already_exists(gr: &Gr, name: &str, terminating: bool) -> ApiError {
 pub fn conflict(gr: &Gr, name: &str, detail: &str) -> ApiError {
     failure(
         409,
-        format!("Operation cannot be fulfilled on {} \"{name}\": {detail}", gr.text()),
+        format!(
+            "Operation cannot be fulfilled on {} \"{name}\": {detail}",
+            gr.text()
+        ),
         "Conflict",
         Some(details(name, &gr.group, &gr.resource, None)),
     )
@@ -245,7 +252,8 @@ mod tests {
         ));
         assert_eq!(ours, observed_404);
 
-        let observed_unknown = include_str!("../fixtures/observed/status-404-unknown-resource.json");
+        let observed_unknown =
+            include_str!("../fixtures/observed/status-404-unknown-resource.json");
         assert_eq!(body(unknown_resource()), observed_unknown);
 
         let observed_401 = include_str!("../fixtures/observed/status-401-unauthorized.json");

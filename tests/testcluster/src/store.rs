@@ -41,6 +41,27 @@ pub const FOREGROUND: &str = "foregroundDeletion";
 /// Added to every CustomResourceDefinition; cleared once its instances are gone.
 pub const CRD_CLEANUP: &str = "customresourcecleanup.apiextensions.k8s.io";
 
+/// The object a write addresses: resource, namespace ("" if cluster-scoped),
+/// name and optional subresource.
+#[derive(Clone, Copy)]
+pub struct Target<'a> {
+    pub res: &'a ResourceDef,
+    pub ns: &'a str,
+    pub name: &'a str,
+    pub sub: Option<&'a str>,
+}
+
+impl<'a> Target<'a> {
+    pub fn new(
+        res: &'a ResourceDef,
+        ns: &'a str,
+        name: &'a str,
+        sub: Option<&'a str>,
+    ) -> Target<'a> {
+        Target { res, ns, name, sub }
+    }
+}
+
 /// The cluster's state: what is served, what is stored.
 pub struct Store {
     pub discovery: Discovery,
@@ -52,7 +73,12 @@ pub struct Store {
 }
 
 fn key(res: &ResourceDef, ns: &str, name: &str) -> ObjKey {
-    (res.group.clone(), res.plural.clone(), ns.to_string(), name.to_string())
+    (
+        res.group.clone(),
+        res.plural.clone(),
+        ns.to_string(),
+        name.to_string(),
+    )
 }
 
 fn gr(res: &ResourceDef) -> Gr {
@@ -136,7 +162,10 @@ impl Store {
             .map(|(_, o)| {
                 (
                     o["spec"]["group"].as_str().unwrap_or_default().to_string(),
-                    o["spec"]["version"].as_str().unwrap_or_default().to_string(),
+                    o["spec"]["version"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
                 )
             })
             .collect()
@@ -161,11 +190,18 @@ impl Store {
         let obj = self.objects.remove(&key(res, ns, name))?;
         self.removed_uids.insert(object::uid(&obj).to_string());
         if res.group == "apiextensions.k8s.io" && res.plural == "customresourcedefinitions" {
-            let group = obj["spec"]["group"].as_str().unwrap_or_default().to_string();
-            let plural = obj["spec"]["names"]["plural"].as_str().unwrap_or_default().to_string();
+            let group = obj["spec"]["group"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let plural = obj["spec"]["names"]["plural"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             self.discovery.remove_crd(&group, &plural);
             // Instances are unreachable once the CRD is gone, as in etcd.
-            self.objects.retain(|(g, p, _, _), _| !(g == &group && p == &plural));
+            self.objects
+                .retain(|(g, p, _, _), _| !(g == &group && p == &plural));
         }
         if res.group == "apiregistration.k8s.io" && res.plural == "apiservices" {
             self.sync_aggregated();
@@ -179,11 +215,16 @@ impl Store {
             .objects
             .iter()
             .filter(|((g, p, _, _), o)| {
-                g == "apiregistration.k8s.io" && p == "apiservices" && !o["spec"]["service"].is_null()
+                g == "apiregistration.k8s.io"
+                    && p == "apiservices"
+                    && !o["spec"]["service"].is_null()
             })
             .map(|(_, o)| {
                 let group = o["spec"]["group"].as_str().unwrap_or_default().to_string();
-                let version = o["spec"]["version"].as_str().unwrap_or_default().to_string();
+                let version = o["spec"]["version"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
                 let resources = aggregated_resources(o, &group, &version);
                 (group, version, resources)
             })
@@ -193,7 +234,11 @@ impl Store {
             .groups
             .iter()
             .filter(|g| g.origin == crate::discovery::Origin::Aggregated)
-            .flat_map(|g| g.versions.iter().map(|v| (g.name.clone(), v.version.clone())))
+            .flat_map(|g| {
+                g.versions
+                    .iter()
+                    .map(|v| (g.name.clone(), v.version.clone()))
+            })
             .collect();
         for (g, v) in existing {
             if !wanted.iter().any(|(wg, wv, _)| *wg == g && *wv == v) {
@@ -210,7 +255,11 @@ impl Store {
     pub fn insert_raw(&mut self, res: &ResourceDef, mut obj: Value) -> Result<(), String> {
         let rv = self.next_rv();
         let m = meta_mut(&mut obj);
-        if m.get("name").and_then(Value::as_str).unwrap_or_default().is_empty() {
+        if m.get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .is_empty()
+        {
             return Err(format!("a {} without metadata.name", res.kind));
         }
         m.entry("uid").or_insert_with(|| json!(object::new_uid()));
@@ -226,9 +275,16 @@ impl Store {
         let ns = meta_str(&obj, "namespace").to_string();
         if res.namespaced {
             if ns.is_empty() {
-                return Err(format!("{} {} has no metadata.namespace", res.kind, object::name(&obj)));
+                return Err(format!(
+                    "{} {} has no metadata.namespace",
+                    res.kind,
+                    object::name(&obj)
+                ));
             }
-            if !self.objects.contains_key(&("".into(), "namespaces".into(), "".into(), ns.clone())) {
+            if !self
+                .objects
+                .contains_key(&("".into(), "namespaces".into(), "".into(), ns.clone()))
+            {
                 return Err(format!(
                     "{} {}/{}: namespace {ns} is not defined earlier in the scenario",
                     res.kind,
@@ -260,11 +316,18 @@ impl Store {
                 spec.push("kubernetes".into());
             }
             obj["spec"] = json!({"finalizers": spec});
-            if obj["spec"]["finalizers"].as_array().is_some_and(|a| a.is_empty()) {
+            if obj["spec"]["finalizers"]
+                .as_array()
+                .is_some_and(|a| a.is_empty())
+            {
                 obj["spec"] = json!({});
             }
             if obj["status"]["phase"].is_null() {
-                let phase = if is_terminating(obj) { "Terminating" } else { "Active" };
+                let phase = if is_terminating(obj) {
+                    "Terminating"
+                } else {
+                    "Active"
+                };
                 obj["status"] = json!({"phase": phase});
             }
         }
@@ -307,7 +370,8 @@ impl Store {
         query: &BTreeMap<String, String>,
         shape: Shape,
     ) -> Reply {
-        let labels = LabelSelector::parse(query.get("labelSelector").map(String::as_str).unwrap_or(""))?;
+        let labels =
+            LabelSelector::parse(query.get("labelSelector").map(String::as_str).unwrap_or(""))?;
         let is_ns = res.group.is_empty() && res.plural == "namespaces";
         let fields = FieldSelector::parse(
             query.get("fieldSelector").map(String::as_str).unwrap_or(""),
@@ -325,7 +389,12 @@ impl Store {
             None => (self.current_rv(), None),
         };
         let selecting = query.contains_key("labelSelector") || query.contains_key("fieldSelector");
-        let lower = (res.group.clone(), res.plural.clone(), String::new(), String::new());
+        let lower = (
+            res.group.clone(),
+            res.plural.clone(),
+            String::new(),
+            String::new(),
+        );
         let mut matching = self
             .objects
             .range(lower..)
@@ -353,7 +422,11 @@ impl Store {
             let last = items.last().expect("a full page has items");
             list_meta.insert(
                 "continue".into(),
-                json!(encode_continue(&list_rv, meta_str(last, "namespace"), object::name(last))),
+                json!(encode_continue(
+                    &list_rv,
+                    meta_str(last, "namespace"),
+                    object::name(last)
+                )),
             );
             if !selecting {
                 let remaining = 1 + matching.count();
@@ -401,7 +474,9 @@ impl Store {
     /// The server-side table kubectl prints (apiserver-semantics.md §6.5).
     fn table(&self, res: &ResourceDef, items: &[&Value]) -> Value {
         let is_ns = res.group.is_empty() && res.plural == "namespaces";
-        let mut columns = vec![json!({"name": "Name", "type": "string", "format": "name", "description": "Name must be unique within a namespace.", "priority": 0})];
+        let mut columns = vec![
+            json!({"name": "Name", "type": "string", "format": "name", "description": "Name must be unique within a namespace.", "priority": 0}),
+        ];
         if is_ns {
             columns.push(json!({"name": "Status", "type": "string", "format": "", "description": "The status of the namespace", "priority": 0}));
             columns.push(json!({"name": "Age", "type": "string", "format": "", "description": "CreationTimestamp is a timestamp representing the server time when this object was created.", "priority": 0}));
@@ -430,7 +505,9 @@ impl Store {
         if !res.namespaced {
             return Ok(());
         }
-        let ns_res = self.resource_by_gr("", "namespaces").expect("namespaces are served");
+        let ns_res = self
+            .resource_by_gr("", "namespaces")
+            .expect("namespaces are served");
         match self.get_object(&ns_res, "", ns) {
             None => Err(status::not_found(&Gr::new("", "namespaces"), ns)),
             Some(n) if is_terminating(n) => {
@@ -449,12 +526,17 @@ impl Store {
     }
 
     pub fn create(&mut self, res: &ResourceDef, ns: &str, body: &[u8], dry_run: bool) -> Reply {
-        let mut obj: Value = serde_json::from_slice(body).map_err(|e| status::bad_request(e.to_string()))?;
+        let mut obj: Value =
+            serde_json::from_slice(body).map_err(|e| status::bad_request(e.to_string()))?;
         if !obj.is_object() {
             return Err(status::bad_request("the body is not an object"));
         }
         let m = meta_mut(&mut obj);
-        if m.get("name").and_then(Value::as_str).unwrap_or_default().is_empty() {
+        if m.get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .is_empty()
+        {
             match m.get("generateName").and_then(Value::as_str) {
                 Some(prefix) => {
                     let n = format!("{prefix}{}", object::random_suffix());
@@ -479,17 +561,31 @@ impl Store {
         } else {
             m.remove("namespace");
         }
-        for k in ["uid", "resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "creationTimestamp", "generation"] {
+        for k in [
+            "uid",
+            "resourceVersion",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "creationTimestamp",
+            "generation",
+        ] {
             m.remove(k);
         }
         let name = object::name(&obj).to_string();
         self.admit_create(res, ns, &name)?;
         if let Some(existing) = self.get_object(res, if res.namespaced { ns } else { "" }, &name) {
-            return Err(status::already_exists(&gr(res), &name, is_terminating(existing)));
+            return Err(status::already_exists(
+                &gr(res),
+                &name,
+                is_terminating(existing),
+            ));
         }
         let m = meta_mut(&mut obj);
         m.insert("uid".into(), json!(object::new_uid()));
-        m.insert("creationTimestamp".into(), json!(format_time(object::now())));
+        m.insert(
+            "creationTimestamp".into(),
+            json!(format_time(object::now())),
+        );
         if res.group.is_empty() && res.plural == "namespaces" {
             obj["status"] = Value::Null;
             let mut spec = object::spec_finalizers(&obj);
@@ -510,16 +606,10 @@ impl Store {
     }
 
     /// PUT on the object, its `status` or (namespaces) its `finalize` subresource.
-    pub fn update(
-        &mut self,
-        res: &ResourceDef,
-        ns: &str,
-        name: &str,
-        sub: Option<&str>,
-        body: &[u8],
-        dry_run: bool,
-    ) -> Reply {
-        let new: Value = serde_json::from_slice(body).map_err(|e| status::bad_request(e.to_string()))?;
+    pub fn update(&mut self, target: &Target, body: &[u8], dry_run: bool) -> Reply {
+        let Target { res, ns, name, sub } = *target;
+        let new: Value =
+            serde_json::from_slice(body).map_err(|e| status::bad_request(e.to_string()))?;
         let body_name = meta_str(&new, "name");
         if !body_name.is_empty() && body_name != name {
             return Err(status::bad_request(format!(
@@ -549,17 +639,19 @@ impl Store {
 
     pub fn patch(
         &mut self,
-        res: &ResourceDef,
-        ns: &str,
-        name: &str,
-        sub: Option<&str>,
+        target: &Target,
         content_type: &str,
         body: &[u8],
         dry_run: bool,
     ) -> Reply {
+        let Target { res, ns, name, sub } = *target;
         let custom = self.is_custom(res);
         let accepted: &[&str] = if custom {
-            &["application/json-patch+json", "application/merge-patch+json", "application/apply-patch+yaml"]
+            &[
+                "application/json-patch+json",
+                "application/merge-patch+json",
+                "application/apply-patch+yaml",
+            ]
         } else {
             &[
                 "application/json-patch+json",
@@ -569,7 +661,9 @@ impl Store {
             ]
         };
         let kind = PatchType::from_content_type(content_type)
-            .filter(|_| accepted.contains(&content_type.split(';').next().unwrap_or_default().trim()))
+            .filter(|_| {
+                accepted.contains(&content_type.split(';').next().unwrap_or_default().trim())
+            })
             .ok_or_else(|| status::unsupported_media_type(accepted))?;
         let old = self
             .get_object(res, ns, name)
@@ -582,7 +676,8 @@ impl Store {
             PatchType::Strategic => patch::apply_strategic_patch(&current, body)?,
             PatchType::Apply => {
                 // Server-side apply is not reproduced beyond a merge of the applied fields.
-                let v: Value = serde_yaml::from_slice(body).map_err(|e| status::bad_request(e.to_string()))?;
+                let v: Value =
+                    serde_yaml::from_slice(body).map_err(|e| status::bad_request(e.to_string()))?;
                 let mut out = current.clone();
                 patch::merge(&mut out, &v);
                 out
@@ -608,24 +703,39 @@ impl Store {
             return Err(status::conflict(&gr(res), &name, status::OPTIMISTIC_LOCK));
         }
         // Immutable and server-owned metadata.
-        for k in ["name", "namespace", "uid", "creationTimestamp", "generation", "deletionTimestamp"] {
+        for k in [
+            "name",
+            "namespace",
+            "uid",
+            "creationTimestamp",
+            "generation",
+            "deletionTimestamp",
+        ] {
             let m = meta_mut(&mut new);
             match old["metadata"].get(k) {
                 Some(v) => m.insert(k.into(), v.clone()),
                 None => m.remove(k),
             };
         }
-        match (&old["metadata"]["deletionGracePeriodSeconds"], &new["metadata"]["deletionGracePeriodSeconds"]) {
+        match (
+            &old["metadata"]["deletionGracePeriodSeconds"],
+            &new["metadata"]["deletionGracePeriodSeconds"],
+        ) {
             (Value::Null, Value::Null) => {}
             (o, Value::Null) => {
                 meta_mut(&mut new).insert("deletionGracePeriodSeconds".into(), o.clone());
             }
             (o, n) if o != n => {
-                return Err(status::invalid(&res.group, &res.kind, &name, &[FieldError {
-                    reason: "FieldValueInvalid",
-                    field: "metadata.deletionGracePeriodSeconds".into(),
-                    body: format!("Invalid value: {n}: field is immutable"),
-                }]));
+                return Err(status::invalid(
+                    &res.group,
+                    &res.kind,
+                    &name,
+                    &[FieldError {
+                        reason: "FieldValueInvalid",
+                        field: "metadata.deletionGracePeriodSeconds".into(),
+                        body: format!("Invalid value: {n}: field is immutable"),
+                    }],
+                ));
             }
             _ => {}
         }
@@ -641,11 +751,16 @@ impl Store {
                     "Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers {}",
                     go_string_slice(&added)
                 );
-                return Err(status::invalid(&res.group, &res.kind, &name, &[FieldError {
-                    reason: "FieldValueForbidden",
-                    field: "metadata.finalizers".into(),
-                    body,
-                }]));
+                return Err(status::invalid(
+                    &res.group,
+                    &res.kind,
+                    &name,
+                    &[FieldError {
+                        reason: "FieldValueForbidden",
+                        field: "metadata.finalizers".into(),
+                        body,
+                    }],
+                ));
             }
         }
         let is_ns = res.group.is_empty() && res.plural == "namespaces";
@@ -659,7 +774,8 @@ impl Store {
                 new["status"] = old["status"].clone();
                 let spec = object::spec_finalizers(&new);
                 for f in &spec {
-                    if !f.contains('/') && !["kubernetes", ORPHAN, FOREGROUND].contains(&f.as_str()) {
+                    if !f.contains('/') && !["kubernetes", ORPHAN, FOREGROUND].contains(&f.as_str())
+                    {
                         return Err(status::invalid("", "Namespace", &name, &[FieldError {
                             reason: "FieldValueInvalid",
                             field: "spec.finalizers".into(),
@@ -667,7 +783,11 @@ impl Store {
                         }]));
                     }
                 }
-                new["spec"] = if spec.is_empty() { json!({}) } else { json!({"finalizers": spec}) };
+                new["spec"] = if spec.is_empty() {
+                    json!({})
+                } else {
+                    json!({"finalizers": spec})
+                };
             }
             Some(other) => {
                 if !res.has_subresource(other) {
@@ -683,7 +803,10 @@ impl Store {
                 }
             }
         }
-        if let (Some(g), false) = (old["metadata"]["generation"].as_i64(), sub == Some("status")) {
+        if let (Some(g), false) = (
+            old["metadata"]["generation"].as_i64(),
+            sub == Some("status"),
+        ) {
             let spec_of = |v: &Value| {
                 let mut c = v.clone();
                 if let Some(m) = c.as_object_mut() {
@@ -701,9 +824,13 @@ impl Store {
         new["kind"] = old["kind"].clone();
         let ns = meta_str(old, "namespace").to_string();
 
-        let grace_done = old["metadata"]["deletionGracePeriodSeconds"].as_i64().unwrap_or(0) == 0;
+        let grace_done = old["metadata"]["deletionGracePeriodSeconds"]
+            .as_i64()
+            .unwrap_or(0)
+            == 0;
         let ns_spec_done = !is_ns || object::spec_finalizers(&new).is_empty();
-        if is_terminating(old) && grace_done && ns_spec_done && object::finalizers(&new).is_empty() {
+        if is_terminating(old) && grace_done && ns_spec_done && object::finalizers(&new).is_empty()
+        {
             if !dry_run {
                 self.remove(res, &ns, &name);
             }
@@ -720,13 +847,28 @@ impl Store {
         Ok((200, self.served(res, &new)))
     }
 
-    pub fn delete(&mut self, res: &ResourceDef, ns: &str, name: &str, opts: &DeleteOptions) -> Reply {
+    pub fn delete(
+        &mut self,
+        res: &ResourceDef,
+        ns: &str,
+        name: &str,
+        opts: &DeleteOptions,
+    ) -> Reply {
         let old = self
             .get_object(res, ns, name)
             .cloned()
             .ok_or_else(|| status::not_found(&gr(res), name))?;
         let invalid_opts = |field: &str, body: String, reason: &'static str| {
-            status::invalid("meta.k8s.io", "DeleteOptions", "", &[FieldError { reason, field: field.into(), body }])
+            status::invalid(
+                "meta.k8s.io",
+                "DeleteOptions",
+                "",
+                &[FieldError {
+                    reason,
+                    field: field.into(),
+                    body,
+                }],
+            )
         };
         if let Some(p) = &opts.propagation {
             if opts.orphan_dependents.is_some() {
@@ -748,11 +890,18 @@ impl Store {
         if let Some(uid) = &opts.precondition_uid {
             if uid != object::uid(&old) {
                 let detail = if is_ns {
-                    format!("Precondition failed: UID in precondition: {uid}, UID in object meta: {}", object::uid(&old))
+                    format!(
+                        "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
+                        object::uid(&old)
+                    )
                 } else {
                     format!("the UID in the precondition ({uid}) does not match the UID in record ({}). The object might have been deleted and then recreated", object::uid(&old))
                 };
-                let g = if is_ns { gr(res) } else { Gr::new(&res.group, &res.kind) };
+                let g = if is_ns {
+                    gr(res)
+                } else {
+                    Gr::new(&res.group, &res.kind)
+                };
                 return Err(status::conflict(&g, name, &detail));
             }
         }
@@ -764,17 +913,28 @@ impl Store {
                 } else {
                     format!("the ResourceVersion in the precondition ({rv}) does not match the ResourceVersion in record ({current}). The object might have been modified")
                 };
-                let g = if is_ns { gr(res) } else { Gr::new(&res.group, &res.kind) };
+                let g = if is_ns {
+                    gr(res)
+                } else {
+                    Gr::new(&res.group, &res.kind)
+                };
                 return Err(status::conflict(&g, name, &detail));
             }
         }
         if is_ns {
             if ["default", "kube-system", "kube-public"].contains(&name) {
-                return Err(status::forbidden(&gr(res), name, "this namespace may not be deleted"));
+                return Err(status::forbidden(
+                    &gr(res),
+                    name,
+                    "this namespace may not be deleted",
+                ));
             }
             if !is_terminating(&old) {
                 let mut new = old.clone();
-                meta_mut(&mut new).insert("deletionTimestamp".into(), json!(format_time(object::now())));
+                meta_mut(&mut new).insert(
+                    "deletionTimestamp".into(),
+                    json!(format_time(object::now())),
+                );
                 new["status"]["phase"] = json!("Terminating");
                 let gc = gc_finalizers(&object::finalizers(&old), opts);
                 object::set_finalizers(&mut new, &gc);
@@ -795,15 +955,23 @@ impl Store {
         if !finalizers.is_empty() {
             let mut new = old.clone();
             let first = !is_terminating(&old);
-            let set_changed = current.iter().collect::<BTreeSet<_>>() != finalizers.iter().collect::<BTreeSet<_>>();
+            let set_changed = current.iter().collect::<BTreeSet<_>>()
+                != finalizers.iter().collect::<BTreeSet<_>>();
             if set_changed {
                 object::set_finalizers(&mut new, &finalizers);
             }
             let m = meta_mut(&mut new);
             if first {
-                m.insert("deletionTimestamp".into(), json!(format_time(object::now())));
+                m.insert(
+                    "deletionTimestamp".into(),
+                    json!(format_time(object::now())),
+                );
                 m.insert("deletionGracePeriodSeconds".into(), json!(0));
-                if let Some(g) = m.get("generation").and_then(Value::as_i64).filter(|g| *g > 0) {
+                if let Some(g) = m
+                    .get("generation")
+                    .and_then(Value::as_i64)
+                    .filter(|g| *g > 0)
+                {
                     m.insert("generation".into(), json!(g + 1));
                 }
             }
@@ -823,7 +991,10 @@ impl Store {
         if returns_deleted_object(res) {
             Ok((200, self.served(res, &last)))
         } else {
-            Ok((200, status::delete_success(name, &res.group, &res.plural, object::uid(&old))))
+            Ok((
+                200,
+                status::delete_success(name, &res.group, &res.plural, object::uid(&old)),
+            ))
         }
     }
 }
@@ -868,9 +1039,15 @@ fn decode_continue(token: &str) -> Result<(String, Option<(String, String)>), Ap
         .decode(token)
         .map_err(|_| bad())?;
     let v: Value = serde_json::from_slice(&raw).map_err(|_| bad())?;
-    let start = v["start"].as_str().ok_or_else(bad)?.trim_end_matches('\u{0}');
+    let start = v["start"]
+        .as_str()
+        .ok_or_else(bad)?
+        .trim_end_matches('\u{0}');
     let (ns, name) = start.split_once('/').ok_or_else(bad)?;
-    Ok((v["rv"].to_string(), Some((ns.to_string(), name.to_string()))))
+    Ok((
+        v["rv"].to_string(),
+        Some((ns.to_string(), name.to_string())),
+    ))
 }
 
 /// Resources an aggregated API serves when Available, from the APIService's

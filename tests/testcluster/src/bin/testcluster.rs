@@ -36,6 +36,7 @@ fn main() -> anyhow::Result<()> {
         tls: !args.http,
         latency: Duration::from_millis(args.latency_ms),
         port: args.port,
+        legacy_discovery_only: false,
     })?;
     for s in &args.scenarios {
         cluster.load_file(s)?;
@@ -49,7 +50,9 @@ fn main() -> anyhow::Result<()> {
         cluster.url(),
         args.kubeconfig.display()
     );
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
         tokio::select! {

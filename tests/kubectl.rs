@@ -1,0 +1,441 @@
+//! Fidelity evidence: the real kubectl gets, lists, patches and deletes objects on
+//! the test cluster and sees what a real cluster would show. Skipped only where
+//! kubectl is absent and `CI` is unset.
+
+mod support;
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use support::{run, Env, Run};
+
+/// The kubectl on PATH (resolved through links), or None outside CI.
+fn kubectl() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    let found = std::env::split_paths(&path)
+        .map(|d| d.join("kubectl"))
+        .find(|p| p.is_file());
+    match found {
+        Some(p) => Some(std::fs::canonicalize(&p).unwrap_or(p)),
+        None if std::env::var_os("CI").is_some() => panic!("kubectl is required in CI"),
+        None => {
+            eprintln!("kubectl not found: skipping");
+            None
+        }
+    }
+}
+
+fn kubectl_at(env: &Env, binary: &PathBuf, args: &[&str]) -> Run {
+    run(Command::new(binary)
+        .env_remove("KUBECONFIG")
+        .env("HOME", env.dir.path())
+        .arg("--kubeconfig")
+        .arg(&env.kubeconfig)
+        .args(args)
+        .stdin(Stdio::null()))
+}
+
+fn kubectl_stdin(env: &Env, binary: &PathBuf, args: &[&str], input: &str) -> Run {
+    use std::io::Write;
+    let mut child = Command::new(binary)
+        .env_remove("KUBECONFIG")
+        .env("HOME", env.dir.path())
+        .arg("--kubeconfig")
+        .arg(&env.kubeconfig)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn kubectl_sees_terminating_namespaces_and_custom_resources() {
+    let Some(k) = kubectl() else { return };
+    let env = Env::new(&["logging-operator", "pvc-protection"]);
+    let ns = kubectl_at(&env, &k, &["get", "namespaces"]);
+    assert_eq!(ns.code, 0, "{ns:?}");
+    let logging = ns
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("logging "))
+        .expect("logging listed");
+    assert!(logging.contains("Terminating"), "{ns:?}");
+
+    let cr = kubectl_at(
+        &env,
+        &k,
+        &[
+            "get",
+            "syslogngconfigs.logging.banzaicloud.io",
+            "-n",
+            "logging",
+            "cluster-syslog",
+            "-o",
+            "jsonpath={.metadata.finalizers[0]} {.metadata.deletionTimestamp}",
+        ],
+    );
+    assert_eq!(cr.code, 0, "{cr:?}");
+    assert!(
+        cr.stdout
+            .starts_with("syslogngconfig.logging.banzaicloud.io/finalizer 20"),
+        "{cr:?}"
+    );
+
+    let cluster_scoped = kubectl_at(&env, &k, &["get", "loggings", "-o", "name"]);
+    assert_eq!(
+        cluster_scoped.stdout, "logging.logging.banzaicloud.io/cluster-logging\n",
+        "{cluster_scoped:?}"
+    );
+
+    let resources = kubectl_at(
+        &env,
+        &k,
+        &[
+            "api-resources",
+            "--api-group",
+            "logging.banzaicloud.io",
+            "-o",
+            "name",
+        ],
+    );
+    assert_eq!(
+        resources.stdout,
+        "loggings.logging.banzaicloud.io\nsyslogngconfigs.logging.banzaicloud.io\n",
+        "{resources:?}"
+    );
+
+    let conditions = kubectl_at(
+        &env,
+        &k,
+        &[
+            "get",
+            "ns",
+            "logging",
+            "-o",
+            "jsonpath={.status.conditions[?(@.type==\"NamespaceFinalizersRemaining\")].message}",
+        ],
+    );
+    assert_eq!(conditions.stdout, "Some content in the namespace has finalizers remaining: syslogngconfig.logging.banzaicloud.io/finalizer in 1 resource instances");
+
+    // The plugin and kubectl agree on what is stuck.
+    let plugin = env.run(&["scan", "-o", "name", "-n", "shop"]);
+    let by_kubectl = kubectl_at(&env, &k, &["get", "pvc", "-n", "shop", "-o", "name"]);
+    assert_eq!(plugin.stdout, by_kubectl.stdout);
+}
+
+#[test]
+fn kubectl_delete_and_patch_follow_the_finalizer_rules() {
+    let Some(k) = kubectl() else { return };
+    let env = Env::new(&["pvc-protection"]);
+    let create = kubectl_at(
+        &env,
+        &k,
+        &[
+            "create",
+            "configmap",
+            "cfg",
+            "-n",
+            "shop",
+            "--from-literal=a=b",
+        ],
+    );
+    assert_eq!(create.code, 0, "{create:?}");
+    let add = kubectl_at(
+        &env,
+        &k,
+        &[
+            "patch",
+            "configmap",
+            "cfg",
+            "-n",
+            "shop",
+            "-p",
+            r#"{"metadata":{"finalizers":["example.com/hold"]}}"#,
+        ],
+    );
+    assert_eq!(add.stdout, "configmap/cfg patched\n", "{add:?}");
+
+    // DELETE with a finalizer only marks the object.
+    let delete = kubectl_at(
+        &env,
+        &k,
+        &["delete", "configmap", "cfg", "-n", "shop", "--wait=false"],
+    );
+    assert_eq!(delete.code, 0, "{delete:?}");
+    let marked = kubectl_at(
+        &env,
+        &k,
+        &[
+            "get",
+            "configmap",
+            "cfg",
+            "-n",
+            "shop",
+            "-o",
+            "jsonpath={.metadata.deletionTimestamp}|{.metadata.deletionGracePeriodSeconds}",
+        ],
+    );
+    assert!(marked.stdout.ends_with("Z|0"), "{marked:?}");
+
+    // No new finalizers on a terminating object: the API server's exact refusal.
+    let refused = kubectl_at(
+        &env,
+        &k,
+        &[
+            "patch",
+            "configmap",
+            "cfg",
+            "-n",
+            "shop",
+            "--type=merge",
+            "-p",
+            r#"{"metadata":{"finalizers":["example.com/hold","example.com/new"]}}"#,
+        ],
+    );
+    assert_eq!(refused.code, 1);
+    assert!(refused.stderr.contains(r#"metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{"example.com/new"}"#), "{refused:?}");
+
+    // A guarded JSON patch whose test fails changes nothing.
+    let stale = kubectl_at(
+        &env,
+        &k,
+        &[
+            "patch",
+            "configmap",
+            "cfg",
+            "-n",
+            "shop",
+            "--type=json",
+            "-p",
+            r#"[{"op":"test","path":"/metadata/finalizers/0","value":"example.com/other"},{"op":"remove","path":"/metadata/finalizers/0"}]"#,
+        ],
+    );
+    assert_eq!(stale.code, 1);
+    assert!(
+        stale
+            .stderr
+            .contains("the server rejected our request due to an error in our request"),
+        "{stale:?}"
+    );
+
+    // Removing the last finalizer deletes the object.
+    let remove = kubectl_at(
+        &env,
+        &k,
+        &[
+            "patch",
+            "configmap",
+            "cfg",
+            "-n",
+            "shop",
+            "--type=json",
+            "-p",
+            r#"[{"op":"test","path":"/metadata/finalizers/0","value":"example.com/hold"},{"op":"remove","path":"/metadata/finalizers/0"}]"#,
+        ],
+    );
+    assert_eq!(remove.code, 0, "{remove:?}");
+    let gone = kubectl_at(&env, &k, &["get", "configmap", "cfg", "-n", "shop"]);
+    assert_eq!(
+        gone.stderr,
+        "Error from server (NotFound): configmaps \"cfg\" not found\n"
+    );
+
+    // Strategic merge (kubectl's default for built-ins) merges finalizer lists.
+    kubectl_at(&env, &k, &["create", "configmap", "cfg2", "-n", "shop"]);
+    kubectl_at(
+        &env,
+        &k,
+        &[
+            "patch",
+            "configmap",
+            "cfg2",
+            "-n",
+            "shop",
+            "-p",
+            r#"{"metadata":{"finalizers":["a.example.com/x"]}}"#,
+        ],
+    );
+    kubectl_at(
+        &env,
+        &k,
+        &[
+            "patch",
+            "configmap",
+            "cfg2",
+            "-n",
+            "shop",
+            "-p",
+            r#"{"metadata":{"finalizers":["b.example.com/y"]}}"#,
+        ],
+    );
+    let merged = kubectl_at(
+        &env,
+        &k,
+        &[
+            "get",
+            "configmap",
+            "cfg2",
+            "-n",
+            "shop",
+            "-o",
+            "jsonpath={.metadata.finalizers}",
+        ],
+    );
+    assert_eq!(merged.stdout, r#"["a.example.com/x","b.example.com/y"]"#);
+
+    // A PVC deletion without --wait returns at once; the PVC stays, protected.
+    let pvc = kubectl_at(
+        &env,
+        &k,
+        &[
+            "delete",
+            "pvc",
+            "data-postgres-0",
+            "-n",
+            "shop",
+            "--wait=false",
+        ],
+    );
+    assert_eq!(pvc.code, 0, "{pvc:?}");
+    assert!(env
+        .cluster
+        .object("", "persistentvolumeclaims", "shop", "data-postgres-0")
+        .is_some());
+}
+
+#[test]
+fn kubectl_sees_namespace_lifecycle_and_the_finalize_subresource() {
+    let Some(k) = kubectl() else { return };
+    let env = Env::new(&["logging-operator"]);
+    let refused = kubectl_at(&env, &k, &["create", "configmap", "x", "-n", "logging"]);
+    assert!(refused.stderr.contains("configmaps \"x\" is forbidden: unable to create new content in namespace logging because it is being terminated"), "{refused:?}");
+    let protected = kubectl_at(&env, &k, &["delete", "namespace", "kube-system"]);
+    assert!(
+        protected
+            .stderr
+            .contains("namespaces \"kube-system\" is forbidden: this namespace may not be deleted"),
+        "{protected:?}"
+    );
+
+    // The blog-post fix, through kubectl: PUT /finalize with spec.finalizers emptied.
+    let body = r#"{"kind":"Namespace","apiVersion":"v1","metadata":{"name":"logging"},"spec":{"finalizers":[]}}"#;
+    let finalize = kubectl_stdin(
+        &env,
+        &k,
+        &[
+            "replace",
+            "--raw",
+            "/api/v1/namespaces/logging/finalize",
+            "-f",
+            "-",
+        ],
+        body,
+    );
+    assert_eq!(finalize.code, 0, "{finalize:?}");
+    // The namespace still holds a custom resource with a finalizer, so the API
+    // removed it only because spec.finalizers was emptied; the CR is orphaned.
+    let gone = kubectl_at(&env, &k, &["get", "namespace", "logging"]);
+    assert_eq!(
+        gone.stderr, "Error from server (NotFound): namespaces \"logging\" not found\n",
+        "{gone:?}"
+    );
+
+    // A new namespace deleted with content is finalized by the namespace controller.
+    kubectl_at(&env, &k, &["create", "namespace", "scratch"]);
+    kubectl_at(&env, &k, &["create", "configmap", "c", "-n", "scratch"]);
+    let delete = kubectl_at(
+        &env,
+        &k,
+        &["delete", "namespace", "scratch", "--wait=false"],
+    );
+    assert_eq!(delete.code, 0, "{delete:?}");
+    let after = kubectl_at(&env, &k, &["get", "namespace", "scratch"]);
+    assert!(after.stderr.contains("not found"), "{after:?}");
+}
+
+#[test]
+fn kubectl_reports_the_unavailable_aggregated_api() {
+    let Some(k) = kubectl() else { return };
+    let env = Env::new(&["metrics-apiservice"]);
+    let raw = kubectl_at(&env, &k, &["get", "--raw", "/apis/metrics.k8s.io/v1beta1"]);
+    assert_eq!(raw.code, 1);
+    assert!(
+        raw.stderr
+            .contains("the server is currently unable to handle the request"),
+        "{raw:?}"
+    );
+    let cond = kubectl_at(
+        &env,
+        &k,
+        &[
+            "get",
+            "apiservice",
+            "v1beta1.metrics.k8s.io",
+            "-o",
+            "jsonpath={.status.conditions[0].reason}",
+        ],
+    );
+    assert_eq!(cond.stdout, "MissingEndpoints");
+    let ns = kubectl_at(
+        &env,
+        &k,
+        &[
+            "get",
+            "ns",
+            "team-old",
+            "-o",
+            "jsonpath={.status.conditions[0].message}",
+        ],
+    );
+    assert_eq!(ns.stdout, "Discovery failed for some groups, 1 failing: unable to retrieve the complete list of server APIs: metrics.k8s.io/v1beta1: stale GroupVersion discovery: metrics.k8s.io/v1beta1");
+}
+
+#[test]
+fn older_kubectl_minors_agree() {
+    let Some(k) = kubectl() else { return };
+    let env = Env::new(&["pvc-protection"]);
+    let dir = k.parent().unwrap().to_path_buf();
+    let mut tried = 0;
+    for minor in 27..=33 {
+        let old = dir.join(format!("kubectl.1.{minor}"));
+        if !old.is_file() {
+            continue;
+        }
+        tried += 1;
+        let got = kubectl_at(
+            &env,
+            &old,
+            &[
+                "get",
+                "pvc",
+                "-n",
+                "shop",
+                "-o",
+                "jsonpath={.items[0].metadata.finalizers[0]}",
+            ],
+        );
+        assert_eq!(
+            got.stdout, "kubernetes.io/pvc-protection",
+            "kubectl 1.{minor}: {got:?}"
+        );
+        let listed = kubectl_at(&env, &old, &["get", "pv"]);
+        assert!(
+            listed.stdout.contains("pvc-5b0e7c4e"),
+            "kubectl 1.{minor}: {listed:?}"
+        );
+    }
+    eprintln!("checked {tried} older kubectl minor versions");
+}
