@@ -68,6 +68,57 @@ pub enum Command {
     /// List every object stuck in Terminating, across all resource types
     #[command(after_help = SCAN_EXAMPLES)]
     Scan(ScanArgs),
+
+    /// For each finalizer: who owns it, is it alive, what clearing skips, what to do
+    #[command(after_help = EXPLAIN_EXAMPLES)]
+    Explain(ExplainArgs),
+}
+
+const EXPLAIN_EXAMPLES: &str = "\
+Examples:
+  # Why is everything stuck, and what is safe to do? (reads only)
+  kubectl finalizers explain
+
+  # Why is this namespace stuck in Terminating? (its content, owners, blockers)
+  kubectl finalizers explain ns/logging
+
+  # One object, kubectl resource syntax
+  kubectl finalizers explain pvc/data-postgres-0 -n shop
+  kubectl finalizers explain syslogngconfig.logging.banzaicloud.io cluster-syslog -n logging
+
+  # Everything about one finalizer, live objects included (before an uninstall)
+  kubectl finalizers explain --finalizer finalizer.acme.cert-manager.io
+
+  # For a runbook or a ticket
+  kubectl finalizers explain -o json > triage.json";
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// Objects to explain: TYPE/NAME, or TYPE NAME… (default: everything stuck)
+    #[arg(value_name = "TYPE/NAME")]
+    pub targets: Vec<String>,
+
+    #[command(flatten)]
+    pub selection: Selection,
+
+    /// Output format
+    #[arg(short = 'o', long, value_enum, default_value_t = ReportFormat::Text)]
+    pub output: ReportFormat,
+
+    /// Extra finalizer catalogue (YAML, same format as the built-in one; repeatable)
+    #[arg(long = "catalog", value_name = "FILE")]
+    pub catalogs: Vec<PathBuf>,
+
+    /// When to colour the output (NO_COLOR is honoured in auto mode)
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    Text,
+    Json,
+    Yaml,
 }
 
 const SCAN_EXAMPLES: &str = "\
@@ -204,7 +255,7 @@ mod tests {
         assert_eq!(cli.kube.context.as_deref(), Some("prod"));
         assert_eq!(cli.kube.request_timeout, Duration::from_secs(30));
         assert_eq!(cli.kube.as_group, ["ops"]);
-        let Command::Scan(scan) = cli.command;
+        let Command::Scan(scan) = cli.command else { panic!("scan expected") };
         assert_eq!(scan.selection.namespace.as_deref(), Some("logging"));
         assert_eq!(scan.output.output, OutputFormat::Wide);
     }

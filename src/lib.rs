@@ -7,11 +7,12 @@ pub mod cli;
 pub mod cluster;
 pub mod duration;
 pub mod error;
+pub mod explain;
 pub mod glob;
 pub mod render;
 pub mod scan;
 
-use cli::{Cli, Command, ScanArgs};
+use cli::{Cli, Command, ExplainArgs, ScanArgs};
 use cluster::Cluster;
 use error::Outcome;
 use render::Styling;
@@ -19,7 +20,31 @@ use render::Styling;
 pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Scan(args) => run_scan(&cli.kube, args).await,
+        Command::Explain(args) => run_explain(&cli.kube, args).await,
     }
+}
+
+async fn run_explain(kube: &cli::KubeFlags, args: ExplainArgs) -> anyhow::Result<Outcome> {
+    let styling = Styling::detect(args.color);
+    let catalog = explain::catalog::Catalog::load(&args.catalogs)?;
+    let cluster = Cluster::connect(kube).await?;
+    let progress = render::progress(&styling, "gathering evidence");
+    let request = explain::Request {
+        targets: &args.targets,
+        selection: &args.selection,
+        catalog: &catalog,
+    };
+    let report = explain::explain(&cluster, &request, &progress).await;
+    progress.finish_and_clear();
+    let report = report?;
+    let text = render::explain::render(&report, &cluster.identity, args.output, styling.color)?;
+    render::emit(&text)?;
+    render::warn_problems(&report.problems);
+    if !report.problems.is_empty() {
+        eprintln!("warning: some evidence could not be read; the verdicts above may be less certain");
+        return Ok(Outcome::Incomplete);
+    }
+    Ok(Outcome::Done)
 }
 
 async fn run_scan(kube: &cli::KubeFlags, args: ScanArgs) -> anyhow::Result<Outcome> {

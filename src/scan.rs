@@ -2,7 +2,7 @@
 //! metadata-only, paged, with bounded concurrency. Pure decisions; never prints.
 
 use crate::cli::Selection;
-use crate::cluster::{discovery, list, ApiType, Cluster, Problem};
+use crate::cluster::{discovery, list, ApiCatalog, ApiType, Cluster, Problem};
 use crate::glob;
 use futures::{stream, StreamExt};
 use k8s_openapi::api::core::v1::Namespace;
@@ -197,12 +197,23 @@ pub async fn scan(
     selection: &Selection,
     progress: &indicatif::ProgressBar,
 ) -> anyhow::Result<ScanReport> {
+    let catalog = discovery::discover(&cluster.client, usize::from(selection.concurrency)).await?;
+    Ok(scan_types(cluster, &catalog, selection, progress).await)
+}
+
+/// Scans the types of an already discovered catalog.
+pub async fn scan_types(
+    cluster: &Cluster,
+    catalog: &ApiCatalog,
+    selection: &Selection,
+    progress: &indicatif::ProgressBar,
+) -> ScanReport {
     let concurrency = usize::from(selection.concurrency);
-    let catalog = discovery::discover(&cluster.client, concurrency).await?;
     let namespace = selection.namespace.as_deref();
     let types: Vec<ApiType> = catalog
         .types
-        .into_iter()
+        .iter()
+        .cloned()
         .filter(|t| t.can("list"))
         .filter(|t| namespace.is_none() || t.namespaced || t.is_namespace())
         .collect();
@@ -245,7 +256,7 @@ pub async fn scan(
         .collect()
         .await;
     let mut report = ScanReport {
-        problems: catalog.problems,
+        problems: catalog.problems.clone(),
         types_scanned: types.len(),
         ..Default::default()
     };
@@ -260,7 +271,7 @@ pub async fn scan(
     report.items.sort_by_key(sort_key);
     report.items.retain(|o| seen.insert(o.uid.clone()));
     report.problems.sort_by(|a, b| a.scope.cmp(&b.scope));
-    Ok(report)
+    report
 }
 
 fn sort_key(o: &StuckObject) -> (String, bool, String, String, String) {

@@ -4,6 +4,7 @@
 pub mod config;
 pub mod discovery;
 pub mod list;
+pub mod resolve;
 
 pub use config::Identity;
 pub use discovery::{ApiCatalog, ApiType};

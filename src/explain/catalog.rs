@@ -1,0 +1,155 @@
+//! The finalizer catalogue: the built-in data file plus user files, later
+//! entries overriding earlier ones.
+
+use crate::glob;
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+const BUILTIN: &str = include_str!("../../catalog/finalizers.yaml");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Risk {
+    Low,
+    Medium,
+    High,
+}
+
+/// A check the analysis runs for the objects a finalizer holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Check {
+    PvcInUse,
+    PvBound,
+    Dependents,
+    NamespaceContent,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    pub finalizer: String,
+    pub owner: String,
+    #[serde(default)]
+    pub project: Option<String>,
+    #[serde(default)]
+    pub builtin: bool,
+    #[serde(default)]
+    pub workloads: Vec<String>,
+    #[serde(default)]
+    pub namespaces: Vec<String>,
+    #[serde(default)]
+    pub leases: Vec<String>,
+    pub cleanup: String,
+    pub skipped: String,
+    pub risk: Risk,
+    #[serde(default)]
+    pub check: Option<Check>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    entries: Vec<Entry>,
+}
+
+fn parse(text: &str, origin: &str) -> anyhow::Result<Vec<Entry>> {
+    serde_yaml::from_str(text).with_context(|| format!("reading the finalizer catalogue {origin}"))
+}
+
+/// `$XDG_CONFIG_HOME/kubectl-finalizers/catalog.yaml`, else `~/.config/…`.
+pub fn default_user_file() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".config")))?;
+    Some(base.join("kubectl-finalizers/catalog.yaml"))
+}
+
+impl Catalog {
+    pub fn builtin() -> Catalog {
+        Catalog {
+            entries: parse(BUILTIN, "(built in)").expect("the built-in catalogue parses"),
+        }
+    }
+
+    /// The built-in entries, then the default user file if present, then `extra` files.
+    pub fn load(extra: &[PathBuf]) -> anyhow::Result<Catalog> {
+        let mut catalog = Catalog::builtin();
+        let files = default_user_file().filter(|p| p.is_file()).into_iter().chain(extra.iter().cloned());
+        for path in files {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading the finalizer catalogue {}", path.display()))?;
+            catalog.entries.extend(parse(&text, &path.display().to_string())?);
+        }
+        Ok(catalog)
+    }
+
+    /// The entry for `finalizer`: an exact name beats a glob; later entries win.
+    pub fn lookup(&self, finalizer: &str) -> Option<&Entry> {
+        self.entries
+            .iter()
+            .rev()
+            .find(|e| e.finalizer == finalizer)
+            .or_else(|| self.entries.iter().rev().find(|e| glob::matches(&e.finalizer, finalizer)))
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_covers_kubernetes_and_operators() {
+        let c = Catalog::builtin();
+        for f in [
+            "kubernetes",
+            "foregroundDeletion",
+            "orphan",
+            "kubernetes.io/pvc-protection",
+            "kubernetes.io/pv-protection",
+            "service.kubernetes.io/load-balancer-cleanup",
+            "batch.kubernetes.io/job-tracking",
+            "customresourcecleanup.apiextensions.k8s.io",
+            "external-attacher/pd-csi-storage-gke-io",
+            "snapshot.storage.kubernetes.io/volumesnapshot-bound-protection",
+            "finalizer.acme.cert-manager.io",
+            "resources-finalizer.argocd.argoproj.io",
+            "finalizers.fluxcd.io",
+            "finalizer.managedresource.crossplane.io",
+            "cluster.cluster.x-k8s.io",
+            "karpenter.sh/termination",
+            "service.k8s.aws/resources",
+            "istio-finalizer.install.istio.io",
+            "cephcluster.ceph.rook.io",
+            "longhorn.io",
+            "syslogngconfig.logging.banzaicloud.io/finalizer",
+            "finalizer.keda.sh",
+        ] {
+            assert!(c.lookup(f).is_some(), "{f} is not catalogued");
+        }
+        assert!(c.lookup("example.com/unknown").is_none());
+        assert_eq!(c.lookup("finalizer.acme.cert-manager.io").unwrap().risk, Risk::Medium);
+    }
+
+    #[test]
+    fn user_entries_override_builtin_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("mine.yaml");
+        std::fs::write(&file, "- finalizer: longhorn.io\n  owner: our longhorn fork\n  cleanup: c\n  skipped: s\n  risk: low\n").unwrap();
+        let c = Catalog::load(&[file]).unwrap();
+        assert_eq!(c.lookup("longhorn.io").unwrap().owner, "our longhorn fork");
+        let bad = dir.path().join("bad.yaml");
+        std::fs::write(&bad, "- finalizer: x\n  owner: y\n  risk: extreme\n").unwrap();
+        let err = Catalog::load(&[bad]).unwrap_err();
+        assert!(format!("{err:#}").contains("bad.yaml"));
+    }
+}

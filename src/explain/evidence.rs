@@ -1,0 +1,288 @@
+//! The evidence snapshot: a fixed set of cluster-wide lists (metadata-only where
+//! that is enough), read once per run, plus pods and EndpointSlices for the few
+//! namespaces the candidates live in. The number of requests does not depend on
+//! how many objects are stuck.
+
+use crate::cluster::Problem;
+use futures::{stream, StreamExt};
+use k8s_openapi::api::admissionregistration::v1::{MutatingWebhookConfiguration, ValidatingWebhookConfiguration};
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
+use k8s_openapi::api::coordination::v1::Lease;
+use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::discovery::v1::EndpointSlice;
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, Subject};
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use k8s_openapi::kube_aggregator::pkg::apis::apiregistration::v1::APIService;
+use kube::api::{Api, ListParams, ObjectMeta};
+use kube::{Client, Resource};
+use serde::de::DeserializeOwned;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A controller candidate: one Deployment, StatefulSet or DaemonSet.
+#[derive(Debug, Clone)]
+pub struct Workload {
+    pub kind: &'static str,
+    pub namespace: String,
+    pub name: String,
+    pub service_account: String,
+    pub selector: BTreeMap<String, String>,
+    pub desired: i32,
+    pub ready: i32,
+}
+
+impl Workload {
+    pub fn reference(&self) -> String {
+        format!("{}/{}", self.kind.to_lowercase(), self.name)
+    }
+}
+
+/// A Role or ClusterRole's rules (namespace None for cluster roles).
+#[derive(Debug, Clone)]
+pub struct RbacRole {
+    pub kind: &'static str,
+    pub namespace: Option<String>,
+    pub name: String,
+    pub rules: Vec<PolicyRule>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RbacBinding {
+    pub kind: &'static str,
+    pub namespace: Option<String>,
+    pub name: String,
+    pub role_kind: String,
+    pub role_name: String,
+    pub subjects: Vec<Subject>,
+}
+
+/// One webhook of a (Validating|Mutating)WebhookConfiguration.
+#[derive(Debug, Clone)]
+pub struct Webhook {
+    pub configuration_kind: &'static str,
+    pub configuration: String,
+    pub name: String,
+    /// (apiGroups, resources, operations) of each rule.
+    pub rules: Vec<(Vec<String>, Vec<String>, Vec<String>)>,
+    pub service: Option<(String, String)>,
+    pub fails_closed: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    pub crds: Vec<ObjectMeta>,
+    pub workloads: Vec<Workload>,
+    pub roles: Vec<RbacRole>,
+    pub bindings: Vec<RbacBinding>,
+    pub leases: Vec<Lease>,
+    pub webhooks: Vec<Webhook>,
+    pub apiservices: Vec<APIService>,
+    pub pods: BTreeMap<String, Vec<Pod>>,
+    /// Services (namespace, name) that have at least one ready endpoint.
+    pub ready_services: BTreeSet<(String, String)>,
+    /// Namespaces whose EndpointSlices were read.
+    pub endpoint_namespaces: BTreeSet<String>,
+    pub problems: Vec<Problem>,
+}
+
+async fn list_all<K>(client: &Client) -> Result<Vec<K>, Problem>
+where
+    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + std::fmt::Debug,
+{
+    list_pages(Api::all(client.clone())).await
+}
+
+async fn list_in<K>(client: &Client, namespace: &str) -> Result<Vec<K>, Problem>
+where
+    K: Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope> + Clone + DeserializeOwned + std::fmt::Debug,
+{
+    list_pages(Api::namespaced(client.clone(), namespace)).await
+}
+
+async fn list_pages<K>(api: Api<K>) -> Result<Vec<K>, Problem>
+where
+    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + std::fmt::Debug,
+{
+    let scope = K::plural(&()).to_string();
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let mut lp = ListParams::default().limit(500);
+        lp.continue_token = token;
+        let page = api.list(&lp).await.map_err(|e| Problem::from_kube(&scope, &e))?;
+        token = page.metadata.continue_.clone().filter(|c| !c.is_empty());
+        out.extend(page.items);
+        if token.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
+fn keep<T>(problems: &mut Vec<Problem>, r: Result<Vec<T>, Problem>) -> Vec<T> {
+    r.unwrap_or_else(|p| {
+        problems.push(p);
+        Vec::new()
+    })
+}
+
+fn labels(m: Option<&BTreeMap<String, String>>) -> BTreeMap<String, String> {
+    m.cloned().unwrap_or_default()
+}
+
+impl Snapshot {
+    /// Reads the fixed cluster-wide lists (concurrently). Failures become problems.
+    pub async fn load(client: &Client) -> Snapshot {
+        let crd_api: Api<CustomResourceDefinition> = Api::all(client.clone());
+        let crds = async {
+            crd_api
+                .list_metadata(&ListParams::default())
+                .await
+                .map(|l| l.items.into_iter().map(|i| i.metadata).collect::<Vec<_>>())
+                .map_err(|e| Problem::from_kube("customresourcedefinitions.apiextensions.k8s.io", &e))
+        };
+        let (crds, deployments, statefulsets, daemonsets, cluster_roles, cluster_bindings, roles, bindings, leases, validating, mutating, apiservices) = futures::join!(
+            crds,
+            list_all::<Deployment>(client),
+            list_all::<StatefulSet>(client),
+            list_all::<DaemonSet>(client),
+            list_all::<ClusterRole>(client),
+            list_all::<ClusterRoleBinding>(client),
+            list_all::<Role>(client),
+            list_all::<RoleBinding>(client),
+            list_all::<Lease>(client),
+            list_all::<ValidatingWebhookConfiguration>(client),
+            list_all::<MutatingWebhookConfiguration>(client),
+            list_all::<APIService>(client),
+        );
+        let mut s = Snapshot::default();
+        let p = &mut s.problems;
+        s.crds = keep(p, crds);
+        for d in keep(p, deployments) {
+            let spec = d.spec.unwrap_or_default();
+            s.workloads.push(Workload {
+                kind: "Deployment",
+                namespace: d.metadata.namespace.unwrap_or_default(),
+                name: d.metadata.name.unwrap_or_default(),
+                service_account: spec.template.spec.and_then(|p| p.service_account_name).unwrap_or_else(|| "default".into()),
+                selector: labels(spec.selector.match_labels.as_ref()),
+                desired: spec.replicas.unwrap_or(1),
+                ready: d.status.and_then(|s| s.ready_replicas).unwrap_or(0),
+            });
+        }
+        for d in keep(p, statefulsets) {
+            let spec = d.spec.unwrap_or_default();
+            s.workloads.push(Workload {
+                kind: "StatefulSet",
+                namespace: d.metadata.namespace.unwrap_or_default(),
+                name: d.metadata.name.unwrap_or_default(),
+                service_account: spec.template.spec.and_then(|p| p.service_account_name).unwrap_or_else(|| "default".into()),
+                selector: labels(spec.selector.match_labels.as_ref()),
+                desired: spec.replicas.unwrap_or(1),
+                ready: d.status.and_then(|s| s.ready_replicas).unwrap_or(0),
+            });
+        }
+        for d in keep(p, daemonsets) {
+            let spec = d.spec.unwrap_or_default();
+            let status = d.status.unwrap_or_default();
+            s.workloads.push(Workload {
+                kind: "DaemonSet",
+                namespace: d.metadata.namespace.unwrap_or_default(),
+                name: d.metadata.name.unwrap_or_default(),
+                service_account: spec.template.spec.and_then(|p| p.service_account_name).unwrap_or_else(|| "default".into()),
+                selector: labels(spec.selector.match_labels.as_ref()),
+                desired: status.desired_number_scheduled,
+                ready: status.number_ready,
+            });
+        }
+        for r in keep(p, cluster_roles) {
+            s.roles.push(RbacRole { kind: "ClusterRole", namespace: None, name: r.metadata.name.unwrap_or_default(), rules: r.rules.unwrap_or_default() });
+        }
+        for r in keep(p, roles) {
+            s.roles.push(RbacRole { kind: "Role", namespace: r.metadata.namespace, name: r.metadata.name.unwrap_or_default(), rules: r.rules.unwrap_or_default() });
+        }
+        for b in keep(p, cluster_bindings) {
+            s.bindings.push(RbacBinding { kind: "ClusterRoleBinding", namespace: None, name: b.metadata.name.unwrap_or_default(), role_kind: b.role_ref.kind, role_name: b.role_ref.name, subjects: b.subjects.unwrap_or_default() });
+        }
+        for b in keep(p, bindings) {
+            s.bindings.push(RbacBinding { kind: "RoleBinding", namespace: b.metadata.namespace, name: b.metadata.name.unwrap_or_default(), role_kind: b.role_ref.kind, role_name: b.role_ref.name, subjects: b.subjects.unwrap_or_default() });
+        }
+        s.leases = keep(p, leases);
+        for c in keep(p, validating) {
+            let name = c.metadata.name.unwrap_or_default();
+            for w in c.webhooks.unwrap_or_default() {
+                s.webhooks.push(Webhook {
+                    configuration_kind: "ValidatingWebhookConfiguration",
+                    configuration: name.clone(),
+                    name: w.name,
+                    rules: w.rules.unwrap_or_default().into_iter().map(|r| (r.api_groups.unwrap_or_default(), r.resources.unwrap_or_default(), r.operations.unwrap_or_default())).collect(),
+                    service: w.client_config.service.map(|s| (s.namespace, s.name)),
+                    fails_closed: w.failure_policy.as_deref() != Some("Ignore"),
+                });
+            }
+        }
+        for c in keep(p, mutating) {
+            let name = c.metadata.name.unwrap_or_default();
+            for w in c.webhooks.unwrap_or_default() {
+                s.webhooks.push(Webhook {
+                    configuration_kind: "MutatingWebhookConfiguration",
+                    configuration: name.clone(),
+                    name: w.name,
+                    rules: w.rules.unwrap_or_default().into_iter().map(|r| (r.api_groups.unwrap_or_default(), r.resources.unwrap_or_default(), r.operations.unwrap_or_default())).collect(),
+                    service: w.client_config.service.map(|s| (s.namespace, s.name)),
+                    fails_closed: w.failure_policy.as_deref() != Some("Ignore"),
+                });
+            }
+        }
+        s.apiservices = keep(p, apiservices);
+        s
+    }
+
+    /// Reads pods and EndpointSlices of the namespaces the analysis needs.
+    pub async fn load_namespaces(&mut self, client: &Client, pod_namespaces: BTreeSet<String>, endpoint_namespaces: BTreeSet<String>, concurrency: usize) {
+        let pods: Vec<(String, Result<Vec<Pod>, Problem>)> = stream::iter(pod_namespaces)
+            .map(|ns| async move {
+                let r = list_in::<Pod>(client, &ns).await;
+                (ns, r)
+            })
+            .buffer_unordered(concurrency)
+            .collect()
+            .await;
+        for (ns, r) in pods {
+            let list = keep(&mut self.problems, r);
+            self.pods.insert(ns, list);
+        }
+        let slices: Vec<(String, Result<Vec<EndpointSlice>, Problem>)> = stream::iter(endpoint_namespaces)
+            .map(|ns| async move {
+                let r = list_in::<EndpointSlice>(client, &ns).await;
+                (ns, r)
+            })
+            .buffer_unordered(concurrency)
+            .collect()
+            .await;
+        for (ns, r) in slices {
+            let ok = r.is_ok();
+            for slice in keep(&mut self.problems, r) {
+                let service = slice.metadata.labels.as_ref().and_then(|l| l.get("kubernetes.io/service-name")).cloned();
+                let ready = slice.endpoints.iter().any(|e| e.conditions.as_ref().and_then(|c| c.ready).unwrap_or(true));
+                if let (Some(service), true) = (service, ready) {
+                    self.ready_services.insert((ns.clone(), service));
+                }
+            }
+            if ok {
+                self.endpoint_namespaces.insert(ns);
+            }
+        }
+    }
+
+    /// Pods of `workload`, by its selector's labels.
+    pub fn pods_of(&self, w: &Workload) -> Vec<&Pod> {
+        self.pods
+            .get(&w.namespace)
+            .into_iter()
+            .flatten()
+            .filter(|p| {
+                !w.selector.is_empty()
+                    && w.selector.iter().all(|(k, v)| p.metadata.labels.as_ref().and_then(|l| l.get(k)) == Some(v))
+            })
+            .collect()
+    }
+}
