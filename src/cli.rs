@@ -255,7 +255,9 @@ mod tests {
         assert_eq!(cli.kube.context.as_deref(), Some("prod"));
         assert_eq!(cli.kube.request_timeout, Duration::from_secs(30));
         assert_eq!(cli.kube.as_group, ["ops"]);
-        let Command::Scan(scan) = cli.command else { panic!("scan expected") };
+        let Command::Scan(scan) = cli.command else {
+            panic!("scan expected")
+        };
         assert_eq!(scan.selection.namespace.as_deref(), Some("logging"));
         assert_eq!(scan.output.output, OutputFormat::Wide);
     }

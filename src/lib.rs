@@ -41,7 +41,9 @@ async fn run_explain(kube: &cli::KubeFlags, args: ExplainArgs) -> anyhow::Result
     render::emit(&text)?;
     render::warn_problems(&report.problems);
     if !report.problems.is_empty() {
-        eprintln!("warning: some evidence could not be read; the verdicts above may be less certain");
+        eprintln!(
+            "warning: some evidence could not be read; the verdicts above may be less certain"
+        );
         return Ok(Outcome::Incomplete);
     }
     Ok(Outcome::Done)

@@ -210,10 +210,9 @@ pub async fn scan_types(
 ) -> ScanReport {
     let concurrency = usize::from(selection.concurrency);
     let namespace = selection.namespace.as_deref();
-    let types: Vec<ApiType> = catalog
+    let types: Vec<&ApiType> = catalog
         .types
         .iter()
-        .cloned()
         .filter(|t| t.can("list"))
         .filter(|t| namespace.is_none() || t.namespaced || t.is_namespace())
         .collect();
@@ -224,7 +223,7 @@ pub async fn scan_types(
     let chunk = selection.chunk_size;
     let client = &cluster.client;
     let filter_ref = &filter;
-    let results: Vec<Result<Vec<StuckObject>, Problem>> = stream::iter(types.iter())
+    let results: Vec<Result<Vec<StuckObject>, Problem>> = stream::iter(types.iter().copied())
         .map(|ty| async move {
             let mut found = Vec::new();
             let result = if ty.is_namespace() {

@@ -27,7 +27,10 @@ pub fn resolve_type<'a>(types: &'a [ApiType], spec: &str) -> Result<&'a ApiType,
         return Ok(t);
     }
     if let Some((name, group)) = spec.split_once('.') {
-        if let Some(t) = types.iter().find(|t| t.group == group && names_of(t).any(|n| n == name)) {
+        if let Some(t) = types
+            .iter()
+            .find(|t| t.group == group && names_of(t).any(|n| n == name))
+        {
             return Ok(t);
         }
     }
@@ -45,18 +48,29 @@ pub fn parse_targets(types: &[ApiType], args: &[String]) -> Result<Vec<Target>, 
             if name.is_empty() || name.contains('/') {
                 return Err(Error::Usage(format!("{arg:?} is not TYPE/NAME")));
             }
-            out.push(Target { ty: resolve_type(types, ty)?.clone(), name: name.to_string() });
+            out.push(Target {
+                ty: resolve_type(types, ty)?.clone(),
+                name: name.to_string(),
+            });
             pending = None;
         } else if let Some(ty) = pending {
-            out.push(Target { ty: ty.clone(), name: arg.clone() });
+            out.push(Target {
+                ty: ty.clone(),
+                name: arg.clone(),
+            });
         } else if out.is_empty() {
             pending = Some(resolve_type(types, arg)?);
         } else {
-            return Err(Error::Usage(format!("{arg:?}: mix TYPE/NAME arguments or give TYPE once followed by names")));
+            return Err(Error::Usage(format!(
+                "{arg:?}: mix TYPE/NAME arguments or give TYPE once followed by names"
+            )));
         }
     }
     if let (Some(ty), true) = (pending, out.is_empty()) {
-        return Err(Error::Usage(format!("no name given for {}: use TYPE/NAME or TYPE NAME", ty.plural)));
+        return Err(Error::Usage(format!(
+            "no name given for {}: use TYPE/NAME or TYPE NAME",
+            ty.plural
+        )));
     }
     Ok(out)
 }
@@ -82,24 +96,58 @@ mod tests {
     #[test]
     fn kubectl_resource_syntax() {
         let types = vec![
-            ty("", "persistentvolumeclaims", "persistentvolumeclaim", "PersistentVolumeClaim", &["pvc"]),
+            ty(
+                "",
+                "persistentvolumeclaims",
+                "persistentvolumeclaim",
+                "PersistentVolumeClaim",
+                &["pvc"],
+            ),
             ty("", "events", "event", "Event", &["ev"]),
             ty("events.k8s.io", "events", "event", "Event", &["ev"]),
-            ty("logging.banzaicloud.io", "syslogngconfigs", "syslogngconfig", "SyslogNGConfig", &[]),
+            ty(
+                "logging.banzaicloud.io",
+                "syslogngconfigs",
+                "syslogngconfig",
+                "SyslogNGConfig",
+                &[],
+            ),
         ];
-        for spec in ["pvc", "PersistentVolumeClaim", "persistentvolumeclaims", "persistentvolumeclaim"] {
-            assert_eq!(resolve_type(&types, spec).unwrap().plural, "persistentvolumeclaims");
+        for spec in [
+            "pvc",
+            "PersistentVolumeClaim",
+            "persistentvolumeclaims",
+            "persistentvolumeclaim",
+        ] {
+            assert_eq!(
+                resolve_type(&types, spec).unwrap().plural,
+                "persistentvolumeclaims"
+            );
         }
         assert_eq!(resolve_type(&types, "events").unwrap().group, "");
-        assert_eq!(resolve_type(&types, "events.events.k8s.io").unwrap().group, "events.k8s.io");
-        assert_eq!(resolve_type(&types, "syslogngconfig.logging.banzaicloud.io").unwrap().kind, "SyslogNGConfig");
+        assert_eq!(
+            resolve_type(&types, "events.events.k8s.io").unwrap().group,
+            "events.k8s.io"
+        );
+        assert_eq!(
+            resolve_type(&types, "syslogngconfig.logging.banzaicloud.io")
+                .unwrap()
+                .kind,
+            "SyslogNGConfig"
+        );
         assert!(resolve_type(&types, "widgets").is_err());
 
         let args: Vec<String> = ["pvc", "a", "b"].iter().map(|s| s.to_string()).collect();
         let t = parse_targets(&types, &args).unwrap();
-        assert_eq!(t.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(
+            t.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
         let args = vec!["pvc/a".to_string(), "syslogngconfig/s".to_string()];
-        assert_eq!(parse_targets(&types, &args).unwrap()[1].ty.kind, "SyslogNGConfig");
+        assert_eq!(
+            parse_targets(&types, &args).unwrap()[1].ty.kind,
+            "SyslogNGConfig"
+        );
         assert!(parse_targets(&types, &["pvc".to_string()]).is_err());
         assert!(parse_targets(&types, &["pvc/".to_string()]).is_err());
     }

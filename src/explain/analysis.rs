@@ -59,7 +59,11 @@ pub struct Evidence {
 }
 
 fn evidence(source: &str, strength: Strength, detail: String) -> Evidence {
-    Evidence { source: source.into(), strength, detail }
+    Evidence {
+        source: source.into(),
+        strength,
+        detail,
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -100,7 +104,11 @@ impl ObjectRef {
 
     /// `kind.group/name`, what `clear` and kubectl accept.
     pub fn kubectl_name(&self) -> String {
-        format!("{}/{}", crate::cluster::discovery::qualify(&self.kind.to_lowercase(), &self.group), self.name)
+        format!(
+            "{}/{}",
+            crate::cluster::discovery::qualify(&self.kind.to_lowercase(), &self.group),
+            self.name
+        )
     }
 
     pub fn display(&self) -> String {
@@ -175,7 +183,10 @@ fn grants(rule: &k8s_openapi::api::rbac::v1::PolicyRule, group: &str, resource: 
     let groups = rule.api_groups.clone().unwrap_or_default();
     let resources = rule.resources.clone().unwrap_or_default();
     let everything = groups.iter().any(|g| g == "*") && resources.iter().any(|r| r == "*");
-    let verb = rule.verbs.iter().any(|v| v == "update" || v == "patch" || v == "*");
+    let verb = rule
+        .verbs
+        .iter()
+        .any(|v| v == "update" || v == "patch" || v == "*");
     let group_ok = groups.iter().any(|g| g == group);
     let resource_ok = resources
         .iter()
@@ -184,11 +195,17 @@ fn grants(rule: &k8s_openapi::api::rbac::v1::PolicyRule, group: &str, resource: 
 }
 
 /// Workloads whose service account may update/patch `resource` in `group`, with the grant.
-pub fn rbac_candidates<'s>(s: &'s Snapshot, group: &str, resource: &str) -> Vec<(&'s Workload, String)> {
+pub fn rbac_candidates<'s>(
+    s: &'s Snapshot,
+    group: &str,
+    resource: &str,
+) -> Vec<(&'s Workload, String)> {
     let mut out = Vec::new();
     for b in &s.bindings {
         let Some(role) = s.roles.iter().find(|r| {
-            r.kind == b.role_kind && r.name == b.role_name && (r.kind == "ClusterRole" || r.namespace == b.namespace)
+            r.kind == b.role_kind
+                && r.name == b.role_name
+                && (r.kind == "ClusterRole" || r.namespace == b.namespace)
         }) else {
             continue;
         };
@@ -196,10 +213,21 @@ pub fn rbac_candidates<'s>(s: &'s Snapshot, group: &str, resource: &str) -> Vec<
             continue;
         }
         for subject in b.subjects.iter().filter(|x| x.kind == "ServiceAccount") {
-            let sa_ns = subject.namespace.clone().or_else(|| b.namespace.clone()).unwrap_or_default();
-            for w in s.workloads.iter().filter(|w| w.namespace == sa_ns && w.service_account == subject.name) {
+            let sa_ns = subject
+                .namespace
+                .clone()
+                .or_else(|| b.namespace.clone())
+                .unwrap_or_default();
+            for w in s
+                .workloads
+                .iter()
+                .filter(|w| w.namespace == sa_ns && w.service_account == subject.name)
+            {
                 let via = format!("{} {} → {} {}", b.kind, b.name, role.kind, role.name);
-                if !out.iter().any(|(x, _): &(&Workload, String)| std::ptr::eq(*x, w)) {
+                if !out
+                    .iter()
+                    .any(|(x, _): &(&Workload, String)| std::ptr::eq(*x, w))
+                {
                     out.push((w, via));
                 }
             }
@@ -213,7 +241,9 @@ pub fn rbac_candidates<'s>(s: &'s Snapshot, group: &str, resource: &str) -> Vec<
 pub fn named_groups(finalizer: &str) -> Vec<String> {
     let domain = finalizer.split('/').next().unwrap_or_default();
     let labels: Vec<&str> = domain.split('.').collect();
-    (0..labels.len().saturating_sub(1)).map(|i| labels[i..].join(".")).collect()
+    (0..labels.len().saturating_sub(1))
+        .map(|i| labels[i..].join("."))
+        .collect()
 }
 
 fn age(now: jiff::Timestamp, t: &jiff::Timestamp) -> u64 {
@@ -225,7 +255,10 @@ fn human(secs: u64) -> String {
 }
 
 /// Lease freshness: renewed within twice its duration (at least a minute).
-fn lease_state(lease: &k8s_openapi::api::coordination::v1::Lease, now: jiff::Timestamp) -> (bool, String) {
+fn lease_state(
+    lease: &k8s_openapi::api::coordination::v1::Lease,
+    now: jiff::Timestamp,
+) -> (bool, String) {
     let ns = lease.metadata.namespace.clone().unwrap_or_default();
     let name = lease.metadata.name.clone().unwrap_or_default();
     let spec = lease.spec.clone().unwrap_or_default();
@@ -234,16 +267,31 @@ fn lease_state(lease: &k8s_openapi::api::coordination::v1::Lease, now: jiff::Tim
         Some(t) => {
             let ago = age(now, &t.0);
             let limit = (2 * spec.lease_duration_seconds.unwrap_or(15).max(15) as u64).max(60);
-            (ago <= limit, format!("lease {ns}/{name} held by {holder}, renewed {} ago", human(ago)))
+            (
+                ago <= limit,
+                format!(
+                    "lease {ns}/{name} held by {holder}, renewed {} ago",
+                    human(ago)
+                ),
+            )
         }
         None => (false, format!("lease {ns}/{name} has never been renewed")),
     }
 }
 
 fn container_trouble(pod: &Pod) -> Option<String> {
-    let statuses = pod.status.as_ref()?.container_statuses.clone().unwrap_or_default();
+    let statuses = pod
+        .status
+        .as_ref()?
+        .container_statuses
+        .clone()
+        .unwrap_or_default();
     for c in statuses {
-        let waiting = c.state.as_ref().and_then(|s| s.waiting.as_ref()).and_then(|w| w.reason.clone());
+        let waiting = c
+            .state
+            .as_ref()
+            .and_then(|s| s.waiting.as_ref())
+            .and_then(|w| w.reason.clone());
         if waiting.as_deref() == Some("CrashLoopBackOff") || (!c.ready && c.restart_count >= 5) {
             return Some(format!(
                 "container {} is {} ({} restarts)",
@@ -264,29 +312,53 @@ fn pod_ready(pod: &Pod) -> bool {
 }
 
 /// A controller workload's state with the evidence for it.
-fn assess(w: &Workload, entry: Option<&Entry>, s: &Snapshot, now: jiff::Timestamp) -> (State, Vec<Evidence>) {
+fn assess(
+    w: &Workload,
+    entry: Option<&Entry>,
+    s: &Snapshot,
+    now: jiff::Timestamp,
+) -> (State, Vec<Evidence>) {
     let mut ev = Vec::new();
     let target = format!("{} {}/{}", w.kind, w.namespace, w.name);
     if w.desired == 0 {
-        ev.push(evidence("workload", Strength::Strong, format!("{target} is scaled to 0 replicas: nothing is running to remove the finalizer")));
+        ev.push(evidence(
+            "workload",
+            Strength::Strong,
+            format!("{target} is scaled to 0 replicas: nothing is running to remove the finalizer"),
+        ));
         return (State::Degraded, ev);
     }
     let pods = s.pods_of(w);
     let ready = pods.iter().filter(|p| pod_ready(p)).count();
     let trouble: Vec<String> = pods
         .iter()
-        .filter_map(|p| container_trouble(p).map(|t| format!("pod {}: {t}", p.metadata.name.clone().unwrap_or_default())))
+        .filter_map(|p| {
+            container_trouble(p)
+                .map(|t| format!("pod {}: {t}", p.metadata.name.clone().unwrap_or_default()))
+        })
         .collect();
-    let pod_names: Vec<String> = pods.iter().filter_map(|p| p.metadata.name.clone()).collect();
+    let pod_names: Vec<String> = pods
+        .iter()
+        .filter_map(|p| p.metadata.name.clone())
+        .collect();
     let leases: Vec<_> = s
         .leases
         .iter()
         .filter(|l| {
             let ns = l.metadata.namespace.clone().unwrap_or_default();
             let name = l.metadata.name.clone().unwrap_or_default();
-            let holder = l.spec.as_ref().and_then(|x| x.holder_identity.clone()).unwrap_or_default();
-            let by_holder = ns == w.namespace && pod_names.iter().any(|p| holder.starts_with(p.as_str()));
-            let by_name = entry.is_some_and(|e| e.leases.iter().any(|g| glob::matches(g, &format!("{ns}/{name}"))));
+            let holder = l
+                .spec
+                .as_ref()
+                .and_then(|x| x.holder_identity.clone())
+                .unwrap_or_default();
+            let by_holder =
+                ns == w.namespace && pod_names.iter().any(|p| holder.starts_with(p.as_str()));
+            let by_name = entry.is_some_and(|e| {
+                e.leases
+                    .iter()
+                    .any(|g| glob::matches(g, &format!("{ns}/{name}")))
+            });
             by_holder || by_name
         })
         .collect();
@@ -304,9 +376,21 @@ fn assess(w: &Workload, entry: Option<&Entry>, s: &Snapshot, now: jiff::Timestam
     for l in leases {
         let (fresh, text) = lease_state(l, now);
         stale |= !fresh;
-        ev.push(evidence("lease", Strength::Medium, if fresh { text } else { format!("{text}: the leader has stopped working") }));
+        ev.push(evidence(
+            "lease",
+            Strength::Medium,
+            if fresh {
+                text
+            } else {
+                format!("{text}: the leader has stopped working")
+            },
+        ));
     }
-    let state = if ready_count >= 1 && trouble.is_empty() && !stale { State::Alive } else { State::Degraded };
+    let state = if ready_count >= 1 && trouble.is_empty() && !stale {
+        State::Alive
+    } else {
+        State::Degraded
+    };
     (state, ev)
 }
 
@@ -337,16 +421,38 @@ fn blocking_webhooks(s: &Snapshot, group: &str, resource: &str) -> Vec<String> {
 
 /// Services of webhooks that could intercept updates of any of `types`.
 pub fn webhook_namespaces(s: &Snapshot) -> BTreeSet<String> {
-    s.webhooks.iter().filter_map(|w| w.service.as_ref().map(|(ns, _)| ns.clone())).collect()
+    s.webhooks
+        .iter()
+        .filter_map(|w| w.service.as_ref().map(|(ns, _)| ns.clone()))
+        .collect()
 }
 
 /// Candidate controller workloads for a finalizer on (group, resource).
-fn candidates<'s>(entry: Option<&Entry>, s: &'s Snapshot, group: &str, resource: &str) -> Vec<(&'s Workload, Evidence)> {
+fn candidates<'s>(
+    entry: Option<&Entry>,
+    s: &'s Snapshot,
+    group: &str,
+    resource: &str,
+) -> Vec<(&'s Workload, Evidence)> {
     let mut out: Vec<(&Workload, Evidence)> = Vec::new();
     if let Some(e) = entry.filter(|e| !e.builtin) {
         for w in &s.workloads {
-            if e.workloads.iter().any(|g| glob::matches(g, &w.name)) && (e.namespaces.is_empty() || e.namespaces.contains(&w.namespace) || e.workloads.iter().any(|g| !g.contains('*') && *g == w.name)) {
-                out.push((w, evidence("catalogue", Strength::Strong, format!("{} {}/{} has the name the catalogue gives {}", w.kind, w.namespace, w.name, e.owner))));
+            if e.workloads.iter().any(|g| glob::matches(g, &w.name))
+                && (e.namespaces.is_empty()
+                    || e.namespaces.contains(&w.namespace)
+                    || e.workloads.iter().any(|g| !g.contains('*') && *g == w.name))
+            {
+                out.push((
+                    w,
+                    evidence(
+                        "catalogue",
+                        Strength::Strong,
+                        format!(
+                            "{} {}/{} has the name the catalogue gives {}",
+                            w.kind, w.namespace, w.name, e.owner
+                        ),
+                    ),
+                ));
             }
         }
     }
@@ -361,7 +467,11 @@ fn candidates<'s>(entry: Option<&Entry>, s: &'s Snapshot, group: &str, resource:
 }
 
 /// Namespaces whose pods the analysis of `items` needs.
-pub fn pod_namespaces(inputs_items: &[StuckObject], catalog: &Catalog, s: &Snapshot) -> BTreeSet<String> {
+pub fn pod_namespaces(
+    inputs_items: &[StuckObject],
+    catalog: &Catalog,
+    s: &Snapshot,
+) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for o in inputs_items {
         if o.kind == "PersistentVolumeClaim" && o.group.is_empty() {
@@ -381,8 +491,15 @@ fn commands_for_clear(objects: &[ObjectRef], finalizer: &str) -> Vec<String> {
         .iter()
         .take(3)
         .map(|o| {
-            let ns = o.namespace.as_ref().map(|n| format!(" -n {n}")).unwrap_or_default();
-            format!("kubectl finalizers clear {}{ns} --finalizer {finalizer}", o.kubectl_name())
+            let ns = o
+                .namespace
+                .as_ref()
+                .map(|n| format!(" -n {n}"))
+                .unwrap_or_default();
+            format!(
+                "kubectl finalizers clear {}{ns} --finalizer {finalizer}",
+                o.kubectl_name()
+            )
         })
         .collect()
 }
@@ -395,13 +512,24 @@ fn finding(inputs: &Inputs, finalizer: &str, objects: &[&StuckObject]) -> Findin
     let entry = inputs.catalog.lookup(finalizer);
     let mut ev = Vec::new();
     if let Some(e) = entry {
-        let project = e.project.as_ref().map(|p| format!(" ({p})")).unwrap_or_default();
-        ev.push(evidence("catalogue", Strength::Strong, format!("{finalizer} is removed by {}{project}", e.owner)));
+        let project = e
+            .project
+            .as_ref()
+            .map(|p| format!(" ({p})"))
+            .unwrap_or_default();
+        ev.push(evidence(
+            "catalogue",
+            Strength::Strong,
+            format!("{finalizer} is removed by {}{project}", e.owner),
+        ));
     }
     // The API group the finalizer is named after, and the CRDs serving it.
     let served: BTreeSet<&str> = inputs.types.iter().map(|t| t.group.as_str()).collect();
     let named = named_groups(finalizer);
-    let named_served: Vec<&String> = named.iter().filter(|g| served.contains(g.as_str())).collect();
+    let named_served: Vec<&String> = named
+        .iter()
+        .filter(|g| served.contains(g.as_str()))
+        .collect();
     if entry.is_none_or(|e| !e.builtin) {
         if let Some(g) = named_served.first() {
             let crds: Vec<String> = s
@@ -410,7 +538,18 @@ fn finding(inputs: &Inputs, finalizer: &str, objects: &[&StuckObject]) -> Findin
                 .filter_map(|m| m.name.clone())
                 .filter(|n| n.ends_with(&format!(".{g}")))
                 .collect();
-            ev.push(evidence("api-group", Strength::Medium, format!("the finalizer is named after API group {g}, served by CRDs {}", if crds.is_empty() { "(none)".into() } else { crds.join(", ") })));
+            ev.push(evidence(
+                "api-group",
+                Strength::Medium,
+                format!(
+                    "the finalizer is named after API group {g}, served by CRDs {}",
+                    if crds.is_empty() {
+                        "(none)".into()
+                    } else {
+                        crds.join(", ")
+                    }
+                ),
+            ));
         }
         if !group.is_empty() {
             let crd_name = format!("{resource}.{group}");
@@ -422,12 +561,32 @@ fn finding(inputs: &Inputs, finalizer: &str, objects: &[&StuckObject]) -> Findin
         }
     }
     let mut cands = candidates(entry, s, group, resource);
-    let mut attributed_by = if entry.is_some() { "catalogue" } else { "unknown" };
+    let mut attributed_by = if entry.is_some() {
+        "catalogue"
+    } else {
+        "unknown"
+    };
     if cands.is_empty() && entry.is_none() {
         // Weak: a workload named after the group's first label (e.g. logging-operator).
-        if let Some(token) = named_served.first().copied().or(named.first()).and_then(|g| g.split('.').next()).filter(|t| t.len() >= 4) {
+        if let Some(token) = named_served
+            .first()
+            .copied()
+            .or(named.first())
+            .and_then(|g| g.split('.').next())
+            .filter(|t| t.len() >= 4)
+        {
             for w in s.workloads.iter().filter(|w| w.name.contains(token)) {
-                cands.push((w, evidence("name", Strength::Weak, format!("{} {}/{} is named like the group ({token})", w.kind, w.namespace, w.name))));
+                cands.push((
+                    w,
+                    evidence(
+                        "name",
+                        Strength::Weak,
+                        format!(
+                            "{} {}/{} is named like the group ({token})",
+                            w.kind, w.namespace, w.name
+                        ),
+                    ),
+                ));
             }
         }
     }
@@ -453,15 +612,30 @@ fn finding(inputs: &Inputs, finalizer: &str, objects: &[&StuckObject]) -> Findin
             .leases
             .iter()
             .filter(|l| {
-                let key = format!("{}/{}", l.metadata.namespace.clone().unwrap_or_default(), l.metadata.name.clone().unwrap_or_default());
+                let key = format!(
+                    "{}/{}",
+                    l.metadata.namespace.clone().unwrap_or_default(),
+                    l.metadata.name.clone().unwrap_or_default()
+                );
                 e.leases.iter().any(|g| glob::matches(g, &key))
             })
             .collect();
         if e.leases.is_empty() {
-            ev.push(evidence("apiserver", Strength::Strong, "kube-apiserver itself removes this finalizer, and it is answering".into()));
+            ev.push(evidence(
+                "apiserver",
+                Strength::Strong,
+                "kube-apiserver itself removes this finalizer, and it is answering".into(),
+            ));
             State::Alive
         } else if leases.is_empty() {
-            ev.push(evidence("lease", Strength::Weak, format!("no lease {} is visible: the control plane may be managed by your provider", e.leases.join(", "))));
+            ev.push(evidence(
+                "lease",
+                Strength::Weak,
+                format!(
+                    "no lease {} is visible: the control plane may be managed by your provider",
+                    e.leases.join(", ")
+                ),
+            ));
             State::Unknown
         } else {
             let mut any_fresh = false;
@@ -470,7 +644,11 @@ fn finding(inputs: &Inputs, finalizer: &str, objects: &[&StuckObject]) -> Findin
                 any_fresh |= fresh;
                 ev.push(evidence("lease", Strength::Strong, text));
             }
-            if any_fresh { State::Alive } else { State::Degraded }
+            if any_fresh {
+                State::Alive
+            } else {
+                State::Degraded
+            }
         }
     } else if !cands.is_empty() {
         let mut best = State::Unknown;
@@ -481,11 +659,15 @@ fn finding(inputs: &Inputs, finalizer: &str, objects: &[&StuckObject]) -> Findin
         }
         best
     } else if entry.is_some() || !named_served.is_empty() {
-        let patterns = entry.map(|e| e.workloads.join(", ")).filter(|p| !p.is_empty()).unwrap_or_else(|| "any name".into());
+        let patterns = entry
+            .map(|e| e.workloads.join(", "))
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| "any name".into());
         ev.push(evidence("workload", Strength::Strong, format!("no Deployment, StatefulSet or DaemonSet matching {patterns} exists, and no workload's service account may update {resource}{}", if group.is_empty() { String::new() } else { format!(".{group}") })));
         State::Gone
     } else {
-        ev.push(evidence("workload", Strength::Weak, format!("no workload's service account may update {resource}; the finalizer is not catalogued")));
+        let qualified = crate::cluster::discovery::qualify(resource, group);
+        ev.push(evidence("workload", Strength::Weak, format!("no workload's service account may update {qualified}; the finalizer is not catalogued")));
         State::Unknown
     };
 
@@ -497,12 +679,27 @@ fn finding(inputs: &Inputs, finalizer: &str, objects: &[&StuckObject]) -> Findin
             for (r, o) in refs.iter_mut().zip(objects) {
                 let ns = o.namespace.clone().unwrap_or_default();
                 for p in s.pods.get(&ns).into_iter().flatten() {
-                    let phase = p.status.as_ref().and_then(|x| x.phase.clone()).unwrap_or_default();
-                    let uses = p.spec.as_ref().and_then(|x| x.volumes.as_ref()).into_iter().flatten().any(|v| {
-                        v.persistent_volume_claim.as_ref().is_some_and(|c| c.claim_name == o.name)
-                    });
+                    let phase = p
+                        .status
+                        .as_ref()
+                        .and_then(|x| x.phase.clone())
+                        .unwrap_or_default();
+                    let uses = p
+                        .spec
+                        .as_ref()
+                        .and_then(|x| x.volumes.as_ref())
+                        .into_iter()
+                        .flatten()
+                        .any(|v| {
+                            v.persistent_volume_claim
+                                .as_ref()
+                                .is_some_and(|c| c.claim_name == o.name)
+                        });
                     if uses && phase != "Succeeded" && phase != "Failed" {
-                        let note = format!("mounted by pod {ns}/{} ({phase})", p.metadata.name.clone().unwrap_or_default());
+                        let note = format!(
+                            "mounted by pod {ns}/{} ({phase})",
+                            p.metadata.name.clone().unwrap_or_default()
+                        );
                         waiting_on.push(format!("{}: {note}", r.display()));
                         r.notes.push(note);
                     }
@@ -515,7 +712,11 @@ fn finding(inputs: &Inputs, finalizer: &str, objects: &[&StuckObject]) -> Findin
         Some(Check::PvBound) => {
             for r in refs.iter_mut() {
                 if let Some((ns, claim, exists)) = inputs.pv_claims.get(&r.name) {
-                    let note = if *exists { format!("bound to claim {ns}/{claim}, which still exists") } else { format!("its claim {ns}/{claim} is gone") };
+                    let note = if *exists {
+                        format!("bound to claim {ns}/{claim}, which still exists")
+                    } else {
+                        format!("its claim {ns}/{claim} is gone")
+                    };
                     if *exists {
                         waiting_on.push(format!("{}: {note}", r.display()));
                     }
@@ -535,9 +736,17 @@ fn finding(inputs: &Inputs, finalizer: &str, objects: &[&StuckObject]) -> Findin
         _ => {}
     }
     let blockers = blocking_webhooks(s, group, resource);
-    ev.extend(blockers.iter().map(|b| evidence("webhook", Strength::Strong, b.clone())));
+    ev.extend(
+        blockers
+            .iter()
+            .map(|b| evidence("webhook", Strength::Strong, b.clone())),
+    );
 
-    let longest = objects.iter().filter_map(|o| o.terminating_seconds).max().unwrap_or(0);
+    let longest = objects
+        .iter()
+        .filter_map(|o| o.terminating_seconds)
+        .max()
+        .unwrap_or(0);
     let recommendation = recommend(&RecommendInput {
         finalizer,
         entry,
@@ -585,7 +794,13 @@ fn recommend(i: &RecommendInput) -> Recommendation {
         .cands
         .iter()
         .take(2)
-        .map(|w| format!("kubectl logs -n {} {} --since=1h --all-containers", w.namespace, w.reference()))
+        .map(|w| {
+            format!(
+                "kubectl logs -n {} {} --since=1h --all-containers",
+                w.namespace,
+                w.reference()
+            )
+        })
         .collect();
     if !i.blockers.is_empty() {
         return Recommendation {
@@ -691,10 +906,16 @@ pub fn findings(inputs: &Inputs) -> Vec<Finding> {
     let mut groups: BTreeMap<(String, String, String), Vec<&StuckObject>> = BTreeMap::new();
     for o in inputs.items {
         for f in &o.finalizers {
-            groups.entry((f.clone(), o.group.clone(), o.resource.clone())).or_default().push(o);
+            groups
+                .entry((f.clone(), o.group.clone(), o.resource.clone()))
+                .or_default()
+                .push(o);
         }
     }
-    let mut out: Vec<Finding> = groups.iter().map(|((f, _, _), objs)| finding(inputs, f, objs)).collect();
+    let mut out: Vec<Finding> = groups
+        .iter()
+        .map(|((f, _, _), objs)| finding(inputs, f, objs))
+        .collect();
     out.sort_by(|a, b| (a.state, &a.owner, &a.finalizer).cmp(&(b.state, &b.owner, &b.finalizer)));
     out
 }
@@ -706,7 +927,13 @@ pub fn namespaces(inputs: &Inputs) -> Vec<NamespaceReport> {
         .apiservices
         .iter()
         .filter_map(|a| {
-            let c = a.status.as_ref()?.conditions.as_ref()?.iter().find(|c| c.type_ == "Available")?;
+            let c = a
+                .status
+                .as_ref()?
+                .conditions
+                .as_ref()?
+                .iter()
+                .find(|c| c.type_ == "Available")?;
             (c.status != "True").then(|| {
                 format!(
                     "{} ({}: {})",
@@ -792,20 +1019,40 @@ mod tests {
     fn finalizer_names_point_at_groups() {
         assert_eq!(
             named_groups("syslogngconfig.logging.banzaicloud.io/finalizer"),
-            ["syslogngconfig.logging.banzaicloud.io", "logging.banzaicloud.io", "banzaicloud.io"]
+            [
+                "syslogngconfig.logging.banzaicloud.io",
+                "logging.banzaicloud.io",
+                "banzaicloud.io"
+            ]
         );
-        assert_eq!(named_groups("finalizer.keda.sh"), ["finalizer.keda.sh", "keda.sh"]);
+        assert_eq!(
+            named_groups("finalizer.keda.sh"),
+            ["finalizer.keda.sh", "keda.sh"]
+        );
         assert!(named_groups("kubernetes").is_empty());
     }
 
     #[test]
     fn cluster_admin_style_rules_do_not_attribute() {
         use k8s_openapi::api::rbac::v1::PolicyRule;
-        let all = PolicyRule { api_groups: Some(vec!["*".into()]), resources: Some(vec!["*".into()]), verbs: vec!["*".into()], ..Default::default() };
+        let all = PolicyRule {
+            api_groups: Some(vec!["*".into()]),
+            resources: Some(vec!["*".into()]),
+            verbs: vec!["*".into()],
+            ..Default::default()
+        };
         assert!(!grants(&all, "example.com", "widgets"));
-        let specific = PolicyRule { api_groups: Some(vec!["example.com".into()]), resources: Some(vec!["widgets/finalizers".into()]), verbs: vec!["update".into()], ..Default::default() };
+        let specific = PolicyRule {
+            api_groups: Some(vec!["example.com".into()]),
+            resources: Some(vec!["widgets/finalizers".into()]),
+            verbs: vec!["update".into()],
+            ..Default::default()
+        };
         assert!(grants(&specific, "example.com", "widgets"));
-        let read_only = PolicyRule { verbs: vec!["get".into()], ..specific };
+        let read_only = PolicyRule {
+            verbs: vec!["get".into()],
+            ..specific
+        };
         assert!(!grants(&read_only, "example.com", "widgets"));
     }
 }

@@ -76,11 +76,16 @@ impl Catalog {
     /// The built-in entries, then the default user file if present, then `extra` files.
     pub fn load(extra: &[PathBuf]) -> anyhow::Result<Catalog> {
         let mut catalog = Catalog::builtin();
-        let files = default_user_file().filter(|p| p.is_file()).into_iter().chain(extra.iter().cloned());
+        let files = default_user_file()
+            .filter(|p| p.is_file())
+            .into_iter()
+            .chain(extra.iter().cloned());
         for path in files {
             let text = std::fs::read_to_string(&path)
                 .with_context(|| format!("reading the finalizer catalogue {}", path.display()))?;
-            catalog.entries.extend(parse(&text, &path.display().to_string())?);
+            catalog
+                .entries
+                .extend(parse(&text, &path.display().to_string())?);
         }
         Ok(catalog)
     }
@@ -91,7 +96,12 @@ impl Catalog {
             .iter()
             .rev()
             .find(|e| e.finalizer == finalizer)
-            .or_else(|| self.entries.iter().rev().find(|e| glob::matches(&e.finalizer, finalizer)))
+            .or_else(|| {
+                self.entries
+                    .iter()
+                    .rev()
+                    .find(|e| glob::matches(&e.finalizer, finalizer))
+            })
     }
 
     pub fn len(&self) -> usize {
@@ -137,7 +147,10 @@ mod tests {
             assert!(c.lookup(f).is_some(), "{f} is not catalogued");
         }
         assert!(c.lookup("example.com/unknown").is_none());
-        assert_eq!(c.lookup("finalizer.acme.cert-manager.io").unwrap().risk, Risk::Medium);
+        assert_eq!(
+            c.lookup("finalizer.acme.cert-manager.io").unwrap().risk,
+            Risk::Medium
+        );
     }
 
     #[test]

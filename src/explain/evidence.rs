@@ -5,12 +5,16 @@
 
 use crate::cluster::Problem;
 use futures::{stream, StreamExt};
-use k8s_openapi::api::admissionregistration::v1::{MutatingWebhookConfiguration, ValidatingWebhookConfiguration};
+use k8s_openapi::api::admissionregistration::v1::{
+    MutatingWebhookConfiguration, ValidatingWebhookConfiguration,
+};
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::api::discovery::v1::EndpointSlice;
-use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, Subject};
+use k8s_openapi::api::rbac::v1::{
+    ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, Subject,
+};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use k8s_openapi::kube_aggregator::pkg::apis::apiregistration::v1::APIService;
 use kube::api::{Api, ListParams, ObjectMeta};
@@ -93,7 +97,10 @@ where
 
 async fn list_in<K>(client: &Client, namespace: &str) -> Result<Vec<K>, Problem>
 where
-    K: Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope> + Clone + DeserializeOwned + std::fmt::Debug,
+    K: Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + DeserializeOwned
+        + std::fmt::Debug,
 {
     list_pages(Api::namespaced(client.clone(), namespace)).await
 }
@@ -108,7 +115,10 @@ where
     loop {
         let mut lp = ListParams::default().limit(500);
         lp.continue_token = token;
-        let page = api.list(&lp).await.map_err(|e| Problem::from_kube(&scope, &e))?;
+        let page = api
+            .list(&lp)
+            .await
+            .map_err(|e| Problem::from_kube(&scope, &e))?;
         token = page.metadata.continue_.clone().filter(|c| !c.is_empty());
         out.extend(page.items);
         if token.is_none() {
@@ -137,9 +147,24 @@ impl Snapshot {
                 .list_metadata(&ListParams::default())
                 .await
                 .map(|l| l.items.into_iter().map(|i| i.metadata).collect::<Vec<_>>())
-                .map_err(|e| Problem::from_kube("customresourcedefinitions.apiextensions.k8s.io", &e))
+                .map_err(|e| {
+                    Problem::from_kube("customresourcedefinitions.apiextensions.k8s.io", &e)
+                })
         };
-        let (crds, deployments, statefulsets, daemonsets, cluster_roles, cluster_bindings, roles, bindings, leases, validating, mutating, apiservices) = futures::join!(
+        let (
+            crds,
+            deployments,
+            statefulsets,
+            daemonsets,
+            cluster_roles,
+            cluster_bindings,
+            roles,
+            bindings,
+            leases,
+            validating,
+            mutating,
+            apiservices,
+        ) = futures::join!(
             crds,
             list_all::<Deployment>(client),
             list_all::<StatefulSet>(client),
@@ -162,7 +187,11 @@ impl Snapshot {
                 kind: "Deployment",
                 namespace: d.metadata.namespace.unwrap_or_default(),
                 name: d.metadata.name.unwrap_or_default(),
-                service_account: spec.template.spec.and_then(|p| p.service_account_name).unwrap_or_else(|| "default".into()),
+                service_account: spec
+                    .template
+                    .spec
+                    .and_then(|p| p.service_account_name)
+                    .unwrap_or_else(|| "default".into()),
                 selector: labels(spec.selector.match_labels.as_ref()),
                 desired: spec.replicas.unwrap_or(1),
                 ready: d.status.and_then(|s| s.ready_replicas).unwrap_or(0),
@@ -174,7 +203,11 @@ impl Snapshot {
                 kind: "StatefulSet",
                 namespace: d.metadata.namespace.unwrap_or_default(),
                 name: d.metadata.name.unwrap_or_default(),
-                service_account: spec.template.spec.and_then(|p| p.service_account_name).unwrap_or_else(|| "default".into()),
+                service_account: spec
+                    .template
+                    .spec
+                    .and_then(|p| p.service_account_name)
+                    .unwrap_or_else(|| "default".into()),
                 selector: labels(spec.selector.match_labels.as_ref()),
                 desired: spec.replicas.unwrap_or(1),
                 ready: d.status.and_then(|s| s.ready_replicas).unwrap_or(0),
@@ -187,23 +220,51 @@ impl Snapshot {
                 kind: "DaemonSet",
                 namespace: d.metadata.namespace.unwrap_or_default(),
                 name: d.metadata.name.unwrap_or_default(),
-                service_account: spec.template.spec.and_then(|p| p.service_account_name).unwrap_or_else(|| "default".into()),
+                service_account: spec
+                    .template
+                    .spec
+                    .and_then(|p| p.service_account_name)
+                    .unwrap_or_else(|| "default".into()),
                 selector: labels(spec.selector.match_labels.as_ref()),
                 desired: status.desired_number_scheduled,
                 ready: status.number_ready,
             });
         }
         for r in keep(p, cluster_roles) {
-            s.roles.push(RbacRole { kind: "ClusterRole", namespace: None, name: r.metadata.name.unwrap_or_default(), rules: r.rules.unwrap_or_default() });
+            s.roles.push(RbacRole {
+                kind: "ClusterRole",
+                namespace: None,
+                name: r.metadata.name.unwrap_or_default(),
+                rules: r.rules.unwrap_or_default(),
+            });
         }
         for r in keep(p, roles) {
-            s.roles.push(RbacRole { kind: "Role", namespace: r.metadata.namespace, name: r.metadata.name.unwrap_or_default(), rules: r.rules.unwrap_or_default() });
+            s.roles.push(RbacRole {
+                kind: "Role",
+                namespace: r.metadata.namespace,
+                name: r.metadata.name.unwrap_or_default(),
+                rules: r.rules.unwrap_or_default(),
+            });
         }
         for b in keep(p, cluster_bindings) {
-            s.bindings.push(RbacBinding { kind: "ClusterRoleBinding", namespace: None, name: b.metadata.name.unwrap_or_default(), role_kind: b.role_ref.kind, role_name: b.role_ref.name, subjects: b.subjects.unwrap_or_default() });
+            s.bindings.push(RbacBinding {
+                kind: "ClusterRoleBinding",
+                namespace: None,
+                name: b.metadata.name.unwrap_or_default(),
+                role_kind: b.role_ref.kind,
+                role_name: b.role_ref.name,
+                subjects: b.subjects.unwrap_or_default(),
+            });
         }
         for b in keep(p, bindings) {
-            s.bindings.push(RbacBinding { kind: "RoleBinding", namespace: b.metadata.namespace, name: b.metadata.name.unwrap_or_default(), role_kind: b.role_ref.kind, role_name: b.role_ref.name, subjects: b.subjects.unwrap_or_default() });
+            s.bindings.push(RbacBinding {
+                kind: "RoleBinding",
+                namespace: b.metadata.namespace,
+                name: b.metadata.name.unwrap_or_default(),
+                role_kind: b.role_ref.kind,
+                role_name: b.role_ref.name,
+                subjects: b.subjects.unwrap_or_default(),
+            });
         }
         s.leases = keep(p, leases);
         for c in keep(p, validating) {
@@ -213,7 +274,18 @@ impl Snapshot {
                     configuration_kind: "ValidatingWebhookConfiguration",
                     configuration: name.clone(),
                     name: w.name,
-                    rules: w.rules.unwrap_or_default().into_iter().map(|r| (r.api_groups.unwrap_or_default(), r.resources.unwrap_or_default(), r.operations.unwrap_or_default())).collect(),
+                    rules: w
+                        .rules
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|r| {
+                            (
+                                r.api_groups.unwrap_or_default(),
+                                r.resources.unwrap_or_default(),
+                                r.operations.unwrap_or_default(),
+                            )
+                        })
+                        .collect(),
                     service: w.client_config.service.map(|s| (s.namespace, s.name)),
                     fails_closed: w.failure_policy.as_deref() != Some("Ignore"),
                 });
@@ -226,7 +298,18 @@ impl Snapshot {
                     configuration_kind: "MutatingWebhookConfiguration",
                     configuration: name.clone(),
                     name: w.name,
-                    rules: w.rules.unwrap_or_default().into_iter().map(|r| (r.api_groups.unwrap_or_default(), r.resources.unwrap_or_default(), r.operations.unwrap_or_default())).collect(),
+                    rules: w
+                        .rules
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|r| {
+                            (
+                                r.api_groups.unwrap_or_default(),
+                                r.resources.unwrap_or_default(),
+                                r.operations.unwrap_or_default(),
+                            )
+                        })
+                        .collect(),
                     service: w.client_config.service.map(|s| (s.namespace, s.name)),
                     fails_closed: w.failure_policy.as_deref() != Some("Ignore"),
                 });
@@ -237,7 +320,13 @@ impl Snapshot {
     }
 
     /// Reads pods and EndpointSlices of the namespaces the analysis needs.
-    pub async fn load_namespaces(&mut self, client: &Client, pod_namespaces: BTreeSet<String>, endpoint_namespaces: BTreeSet<String>, concurrency: usize) {
+    pub async fn load_namespaces(
+        &mut self,
+        client: &Client,
+        pod_namespaces: BTreeSet<String>,
+        endpoint_namespaces: BTreeSet<String>,
+        concurrency: usize,
+    ) {
         let pods: Vec<(String, Result<Vec<Pod>, Problem>)> = stream::iter(pod_namespaces)
             .map(|ns| async move {
                 let r = list_in::<Pod>(client, &ns).await;
@@ -250,19 +339,28 @@ impl Snapshot {
             let list = keep(&mut self.problems, r);
             self.pods.insert(ns, list);
         }
-        let slices: Vec<(String, Result<Vec<EndpointSlice>, Problem>)> = stream::iter(endpoint_namespaces)
-            .map(|ns| async move {
-                let r = list_in::<EndpointSlice>(client, &ns).await;
-                (ns, r)
-            })
-            .buffer_unordered(concurrency)
-            .collect()
-            .await;
+        let slices: Vec<(String, Result<Vec<EndpointSlice>, Problem>)> =
+            stream::iter(endpoint_namespaces)
+                .map(|ns| async move {
+                    let r = list_in::<EndpointSlice>(client, &ns).await;
+                    (ns, r)
+                })
+                .buffer_unordered(concurrency)
+                .collect()
+                .await;
         for (ns, r) in slices {
             let ok = r.is_ok();
             for slice in keep(&mut self.problems, r) {
-                let service = slice.metadata.labels.as_ref().and_then(|l| l.get("kubernetes.io/service-name")).cloned();
-                let ready = slice.endpoints.iter().any(|e| e.conditions.as_ref().and_then(|c| c.ready).unwrap_or(true));
+                let service = slice
+                    .metadata
+                    .labels
+                    .as_ref()
+                    .and_then(|l| l.get("kubernetes.io/service-name"))
+                    .cloned();
+                let ready = slice
+                    .endpoints
+                    .iter()
+                    .any(|e| e.conditions.as_ref().and_then(|c| c.ready).unwrap_or(true));
                 if let (Some(service), true) = (service, ready) {
                     self.ready_services.insert((ns.clone(), service));
                 }
@@ -281,7 +379,9 @@ impl Snapshot {
             .flatten()
             .filter(|p| {
                 !w.selector.is_empty()
-                    && w.selector.iter().all(|(k, v)| p.metadata.labels.as_ref().and_then(|l| l.get(k)) == Some(v))
+                    && w.selector
+                        .iter()
+                        .all(|(k, v)| p.metadata.labels.as_ref().and_then(|l| l.get(k)) == Some(v))
             })
             .collect()
     }

@@ -46,8 +46,14 @@ async fn fetch_targets(
     selection: &Selection,
     progress: &indicatif::ProgressBar,
 ) -> anyhow::Result<(Vec<StuckObject>, Vec<Problem>)> {
-    let namespace = selection.namespace.clone().unwrap_or_else(|| cluster.default_namespace.clone());
-    let filter = Filter { include_live: true, ..Default::default() };
+    let namespace = selection
+        .namespace
+        .clone()
+        .unwrap_or_else(|| cluster.default_namespace.clone());
+    let filter = Filter {
+        include_live: true,
+        ..Default::default()
+    };
     let now = jiff::Timestamp::now();
     let mut items = Vec::new();
     let mut problems = Vec::new();
@@ -56,11 +62,32 @@ async fn fetch_targets(
             let ns: Namespace = Api::all(cluster.client.clone())
                 .get(&t.name)
                 .await
-                .map_err(|e| anyhow::anyhow!("getting namespace {}: {}", t.name, Problem::from_kube("namespaces", &e).message))?;
-            let spec = ns.spec.as_ref().and_then(|s| s.finalizers.clone()).unwrap_or_default();
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "getting namespace {}: {}",
+                        t.name,
+                        Problem::from_kube("namespaces", &e).message
+                    )
+                })?;
+            let spec = ns
+                .spec
+                .as_ref()
+                .and_then(|s| s.finalizers.clone())
+                .unwrap_or_default();
             let conditions = failing_conditions(&ns);
-            items.extend(scan::select(&t.ty, ns.metadata, spec, conditions, &filter, now));
-            let inner = Selection { namespace: Some(t.name.clone()), all_namespaces: false, ..selection.clone() };
+            items.extend(scan::select(
+                &t.ty,
+                ns.metadata,
+                spec,
+                conditions,
+                &filter,
+                now,
+            ));
+            let inner = Selection {
+                namespace: Some(t.name.clone()),
+                all_namespaces: false,
+                ..selection.clone()
+            };
             let report = scan::scan_types(cluster, api, &inner, progress).await;
             items.extend(report.items.into_iter().filter(|o| o.kind != "Namespace"));
             problems.extend(report.problems);
@@ -72,12 +99,25 @@ async fn fetch_targets(
             Api::all_with(cluster.client.clone(), &t.ty.api_resource())
         };
         let meta = dynamic.get_metadata(&t.name).await.map_err(|e| {
-            let where_ = if t.ty.namespaced { format!(" in namespace {namespace}") } else { String::new() };
-            anyhow::anyhow!("getting {}/{}{where_}: {}", t.ty.qualified_resource(), t.name, Problem::from_kube(&t.ty.plural, &e).message)
+            let where_ = if t.ty.namespaced {
+                format!(" in namespace {namespace}")
+            } else {
+                String::new()
+            };
+            anyhow::anyhow!(
+                "getting {}/{}{where_}: {}",
+                t.ty.qualified_resource(),
+                t.name,
+                Problem::from_kube(&t.ty.plural, &e).message
+            )
         })?;
         match scan::select(&t.ty, meta.metadata, Vec::new(), Vec::new(), &filter, now) {
             Some(o) => items.push(o),
-            None => eprintln!("note: {}/{} has no finalizers: nothing holds it", t.ty.qualified_resource(), t.name),
+            None => eprintln!(
+                "note: {}/{} has no finalizers: nothing holds it",
+                t.ty.qualified_resource(),
+                t.name
+            ),
         }
     }
     Ok((items, problems))
@@ -85,7 +125,13 @@ async fn fetch_targets(
 
 /// Objects whose ownerReferences block the foreground deletion of `owners`
 /// (one metadata list per type, only when some object waits on dependents).
-async fn find_dependents(cluster: &Cluster, api: &ApiCatalog, owners: &BTreeSet<String>, chunk: u32, concurrency: usize) -> Dependents {
+async fn find_dependents(
+    cluster: &Cluster,
+    api: &ApiCatalog,
+    owners: &BTreeSet<String>,
+    chunk: u32,
+    concurrency: usize,
+) -> Dependents {
     let found = Mutex::new(Dependents::new());
     let types: Vec<_> = api.types.iter().filter(|t| t.can("list")).collect();
     stream::iter(types)
@@ -96,12 +142,33 @@ async fn find_dependents(cluster: &Cluster, api: &ApiCatalog, owners: &BTreeSet<
                     for m in page {
                         for r in m.owner_references.iter().flatten() {
                             if owners.contains(&r.uid) && r.block_owner_deletion == Some(true) {
-                                let ns = m.namespace.as_ref().map(|n| format!("{n}/")).unwrap_or_default();
+                                let ns = m
+                                    .namespace
+                                    .as_ref()
+                                    .map(|n| format!("{n}/"))
+                                    .unwrap_or_default();
                                 let fin = m.finalizers.clone().unwrap_or_default();
-                                let state = if m.deletion_timestamp.is_some() { "terminating" } else { "live" };
-                                let held = if fin.is_empty() { String::new() } else { format!(", held by {}", fin.join(", ")) };
-                                let text = format!("{} {ns}{} ({state}{held})", ty.qualified_kind(), m.name.clone().unwrap_or_default());
-                                found.lock().expect("dependents lock").entry(r.uid.clone()).or_default().push(text);
+                                let state = if m.deletion_timestamp.is_some() {
+                                    "terminating"
+                                } else {
+                                    "live"
+                                };
+                                let held = if fin.is_empty() {
+                                    String::new()
+                                } else {
+                                    format!(", held by {}", fin.join(", "))
+                                };
+                                let text = format!(
+                                    "{} {ns}{} ({state}{held})",
+                                    ty.qualified_kind(),
+                                    m.name.clone().unwrap_or_default()
+                                );
+                                found
+                                    .lock()
+                                    .expect("dependents lock")
+                                    .entry(r.uid.clone())
+                                    .or_default()
+                                    .push(text);
                             }
                         }
                     }
@@ -114,19 +181,35 @@ async fn find_dependents(cluster: &Cluster, api: &ApiCatalog, owners: &BTreeSet<
 }
 
 /// Where each stuck PersistentVolume is bound (two cluster-wide lists).
-async fn pv_claims(cluster: &Cluster, items: &[StuckObject], problems: &mut Vec<Problem>) -> PvClaims {
+async fn pv_claims(
+    cluster: &Cluster,
+    items: &[StuckObject],
+    problems: &mut Vec<Problem>,
+) -> PvClaims {
     let mut out = PvClaims::new();
-    if !items.iter().any(|o| o.kind == "PersistentVolume" && o.group.is_empty()) {
+    if !items
+        .iter()
+        .any(|o| o.kind == "PersistentVolume" && o.group.is_empty())
+    {
         return out;
     }
-    let pvs = Api::<PersistentVolume>::all(cluster.client.clone()).list(&ListParams::default()).await;
-    let pvcs = Api::<PersistentVolumeClaim>::all(cluster.client.clone()).list_metadata(&ListParams::default()).await;
+    let pvs = Api::<PersistentVolume>::all(cluster.client.clone())
+        .list(&ListParams::default())
+        .await;
+    let pvcs = Api::<PersistentVolumeClaim>::all(cluster.client.clone())
+        .list_metadata(&ListParams::default())
+        .await;
     match (pvs, pvcs) {
         (Ok(pvs), Ok(pvcs)) => {
             let claims: BTreeSet<(String, String)> = pvcs
                 .items
                 .iter()
-                .map(|c| (c.metadata.namespace.clone().unwrap_or_default(), c.metadata.name.clone().unwrap_or_default()))
+                .map(|c| {
+                    (
+                        c.metadata.namespace.clone().unwrap_or_default(),
+                        c.metadata.name.clone().unwrap_or_default(),
+                    )
+                })
                 .collect();
             for pv in pvs.items {
                 if let Some(r) = pv.spec.and_then(|s| s.claim_ref) {
@@ -142,26 +225,38 @@ async fn pv_claims(cluster: &Cluster, items: &[StuckObject], problems: &mut Vec<
     out
 }
 
-pub async fn explain(cluster: &Cluster, request: &Request<'_>, progress: &indicatif::ProgressBar) -> anyhow::Result<ExplainReport> {
+pub async fn explain(
+    cluster: &Cluster,
+    request: &Request<'_>,
+    progress: &indicatif::ProgressBar,
+) -> anyhow::Result<ExplainReport> {
     let selection = request.selection;
     let concurrency = usize::from(selection.concurrency);
     let api = discovery::discover(&cluster.client, concurrency).await?;
     let (mut items, mut problems) = if !request.targets.is_empty() {
         let targets = parse_targets(&api.types, request.targets)?;
-        let (items, mut problems) = fetch_targets(cluster, &api, &targets, selection, progress).await?;
+        let (items, mut problems) =
+            fetch_targets(cluster, &api, &targets, selection, progress).await?;
         problems.extend(api.problems.clone());
         (items, problems)
     } else {
         // `--finalizer NAME` alone is about that finalizer everywhere, live objects included.
         let about_finalizer = !selection.finalizers.is_empty();
-        let sel = Selection { include_live: selection.include_live || about_finalizer, ..selection.clone() };
+        let sel = Selection {
+            include_live: selection.include_live || about_finalizer,
+            ..selection.clone()
+        };
         let report = scan::scan_types(cluster, &api, &sel, progress).await;
         (report.items, report.problems)
     };
     let mut snapshot = Snapshot::load(&cluster.client).await;
     let owners: BTreeSet<String> = items
         .iter()
-        .filter(|o| o.finalizers.iter().any(|f| f == "foregroundDeletion" || f == "orphan"))
+        .filter(|o| {
+            o.finalizers
+                .iter()
+                .any(|f| f == "foregroundDeletion" || f == "orphan")
+        })
         .map(|o| o.uid.clone())
         .collect();
     let dependents = if owners.is_empty() {
@@ -172,7 +267,9 @@ pub async fn explain(cluster: &Cluster, request: &Request<'_>, progress: &indica
     let claims = pv_claims(cluster, &items, &mut snapshot.problems).await;
     let pod_ns = analysis::pod_namespaces(&items, request.catalog, &snapshot);
     let hook_ns = analysis::webhook_namespaces(&snapshot);
-    snapshot.load_namespaces(&cluster.client, pod_ns, hook_ns, concurrency).await;
+    snapshot
+        .load_namespaces(&cluster.client, pod_ns, hook_ns, concurrency)
+        .await;
     problems.append(&mut snapshot.problems);
     // Finalizers named on the command line are explained even when nothing carries them.
     let inputs = Inputs {
@@ -186,7 +283,8 @@ pub async fn explain(cluster: &Cluster, request: &Request<'_>, progress: &indica
     };
     let mut findings = analysis::findings(&inputs);
     // A namespace's own `kubernetes` entry is explained by the namespace chain.
-    findings.retain(|f| f.finalizer != "kubernetes" || f.objects.iter().any(|o| o.kind != "Namespace"));
+    findings
+        .retain(|f| f.finalizer != "kubernetes" || f.objects.iter().any(|o| o.kind != "Namespace"));
     let namespaces = analysis::namespaces(&inputs);
     if request.targets.is_empty() {
         for f in &selection.finalizers {
@@ -195,8 +293,20 @@ pub async fn explain(cluster: &Cluster, request: &Request<'_>, progress: &indica
             }
         }
     }
-    items.sort_by_key(|o| (o.namespace.clone(), o.group.clone(), o.kind.clone(), o.name.clone()));
+    items.sort_by_key(|o| {
+        (
+            o.namespace.clone(),
+            o.group.clone(),
+            o.kind.clone(),
+            o.name.clone(),
+        )
+    });
     problems.sort_by(|a, b| a.scope.cmp(&b.scope));
     problems.dedup();
-    Ok(ExplainReport { namespaces, findings, items, problems })
+    Ok(ExplainReport {
+        namespaces,
+        findings,
+        items,
+        problems,
+    })
 }

@@ -38,7 +38,10 @@ fn action_word(action: Action, color: bool) -> String {
 
 fn ago(secs: Option<u64>) -> String {
     match secs {
-        Some(s) => format!("terminating {}", crate::duration::human(std::time::Duration::from_secs(s))),
+        Some(s) => format!(
+            "terminating {}",
+            crate::duration::human(std::time::Duration::from_secs(s))
+        ),
         None => "live".into(),
     }
 }
@@ -51,7 +54,13 @@ fn recommendation(out: &mut String, r: &Recommendation, color: bool) {
 }
 
 fn namespace(out: &mut String, n: &NamespaceReport, color: bool) {
-    let _ = writeln!(out, "{} {} — {}", paint("NAMESPACE", "1", color), n.name, ago(n.terminating_seconds));
+    let _ = writeln!(
+        out,
+        "{} {} — {}",
+        paint("NAMESPACE", "1", color),
+        n.name,
+        ago(n.terminating_seconds)
+    );
     for c in &n.conditions {
         let _ = writeln!(out, "  {}: {}", c.reason, c.message);
     }
@@ -83,8 +92,17 @@ fn finding(out: &mut String, f: &Finding, color: bool) {
         state_word(f.state, color)
     );
     for o in &f.objects {
-        let notes = if o.notes.is_empty() { String::new() } else { format!("  ({})", o.notes.join("; ")) };
-        let _ = writeln!(out, "    {}  {}{notes}", o.display(), ago(o.terminating_seconds));
+        let notes = if o.notes.is_empty() {
+            String::new()
+        } else {
+            format!("  ({})", o.notes.join("; "))
+        };
+        let _ = writeln!(
+            out,
+            "    {}  {}{notes}",
+            o.display(),
+            ago(o.terminating_seconds)
+        );
     }
     let _ = writeln!(out, "  evidence:");
     for e in &f.evidence {
@@ -99,7 +117,10 @@ fn finding(out: &mut String, f: &Finding, color: bool) {
         let _ = writeln!(out, "  its cleanup: {c}");
     }
     if let Some(s) = &f.skipped_if_cleared {
-        let risk = f.risk.map(|r| format!(" (risk: {})", format!("{r:?}").to_lowercase())).unwrap_or_default();
+        let risk = f
+            .risk
+            .map(|r| format!(" (risk: {})", format!("{r:?}").to_lowercase()))
+            .unwrap_or_default();
         let _ = writeln!(out, "  clearing by hand skips: {s}{risk}");
     }
     recommendation(out, &f.recommendation, color);
@@ -125,7 +146,12 @@ struct Metadata<'a> {
     complete: bool,
 }
 
-pub fn render(report: &ExplainReport, identity: &Identity, format: ReportFormat, color: bool) -> anyhow::Result<String> {
+pub fn render(
+    report: &ExplainReport,
+    identity: &Identity,
+    format: ReportFormat,
+    color: bool,
+) -> anyhow::Result<String> {
     if format != ReportFormat::Text {
         let doc = Document {
             api_version: super::scan::API_VERSION,
@@ -133,7 +159,9 @@ pub fn render(report: &ExplainReport, identity: &Identity, format: ReportFormat,
             metadata: Metadata {
                 context: &identity.context,
                 server: &identity.server,
-                generated_at: jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                generated_at: jiff::Timestamp::now()
+                    .strftime("%Y-%m-%dT%H:%M:%SZ")
+                    .to_string(),
                 complete: report.problems.is_empty(),
             },
             report,

@@ -314,4 +314,9 @@ metadata: {name: kube-public, annotations: {testcluster.local/age: 90d}}
 apiVersion: v1
 kind: Namespace
 metadata: {name: kube-node-lease, annotations: {testcluster.local/age: 90d}}
+---
+apiVersion: coordination.k8s.io/v1
+kind: Lease
+metadata: {name: kube-controller-manager, namespace: kube-system, annotations: {testcluster.local/age: 90d, testcluster.local/renewed-ago: 1s}}
+spec: {holderIdentity: control-plane-1_7c9e1f0a-2b3d-4e5f-8a9b-0c1d2e3f4a5b, leaseDurationSeconds: 15, leaseTransitions: 2}
 ";

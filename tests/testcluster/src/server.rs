@@ -295,6 +295,7 @@ fn respond(
         impersonated.to_string()
     };
 
+    keep_control_plane_lease_fresh(&mut inner.store);
     let hooks = std::mem::take(&mut inner.hooks);
     for hook in hooks {
         if hook.method == method && path.ends_with(&hook.path_suffix) {
@@ -713,4 +714,18 @@ fn denied(
         Some(n) => format!("User \"{user}\" cannot {verb} resource \"{resource}\" in API group \"{group}\" in the namespace \"{n}\""),
         None => format!("User \"{user}\" cannot {verb} resource \"{resource}\" in API group \"{group}\" at the cluster scope"),
     })
+}
+
+/// The test cluster runs the controllers kube-controller-manager would (namespace,
+/// garbage collector), so its leader-election lease is renewed as a live one is.
+fn keep_control_plane_lease_fresh(store: &mut Store) {
+    let key = (
+        "coordination.k8s.io".to_string(),
+        "leases".to_string(),
+        "kube-system".to_string(),
+        "kube-controller-manager".to_string(),
+    );
+    if let Some(lease) = store.objects.get_mut(&key) {
+        lease["spec"]["renewTime"] = json!(object::format_micro_time(object::now()));
+    }
 }
