@@ -12,7 +12,8 @@ Exit codes:
   2  usage error (bad flags; clear without a terminal and without --yes)
   3  declined at the confirmation prompt; nothing changed
   4  incomplete: some resource types could not be read (403, 503, timeout)
-  5  --exit-code given and something stuck was found";
+  5  --exit-code given and something stuck was found
+  130 clear interrupted by Ctrl-C (what was and was not patched is reported)";
 
 /// Finalizer triage: find what is stuck in Terminating, explain why, clear it safely.
 #[derive(Parser, Debug)]
@@ -72,6 +73,100 @@ pub enum Command {
     /// For each finalizer: who owns it, is it alive, what clearing skips, what to do
     #[command(after_help = EXPLAIN_EXAMPLES)]
     Explain(ExplainArgs),
+
+    /// Remove finalizers safely: plan and diff, confirm, guarded patch, backup and audit
+    #[command(after_help = CLEAR_EXAMPLES)]
+    Clear(ClearArgs),
+}
+
+const CLEAR_EXAMPLES: &str = "\
+Examples:
+  # See exactly what would change; nothing is sent
+  kubectl finalizers clear syslogngconfig.logging.banzaicloud.io/cluster-syslog -n logging --dry-run
+
+  # Let the API server check RBAC and admission webhooks without persisting anything
+  kubectl finalizers clear syslogngconfig/cluster-syslog -n logging --dry-run=server
+
+  # Remove one finalizer entry only, after a confirmation prompt
+  kubectl finalizers clear logging.logging.banzaicloud.io/cluster-logging \\
+      --finalizer logging.logging.banzaicloud.io/finalizer
+
+  # Review, then clear, what a scan found (runbook style)
+  kubectl finalizers scan -n logging -o json > stuck.json
+  kubectl finalizers clear -f stuck.json --yes --wait
+
+  # Everything stuck behind one uninstalled operator, older than an hour
+  kubectl finalizers clear --stuck --finalizer '*.logging.banzaicloud.io/finalizer' --older-than 1h";
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DryRun {
+    /// Send the patches for real
+    None,
+    /// Show the plan; send nothing that could change state
+    Client,
+    /// Send every patch with dryRun=All: RBAC and webhooks run, nothing persists
+    Server,
+}
+
+#[derive(Args, Debug)]
+pub struct ClearArgs {
+    /// Objects to clear: TYPE/NAME, or TYPE NAME…
+    #[arg(value_name = "TYPE/NAME")]
+    pub targets: Vec<String>,
+
+    /// Objects from `scan -o json|yaml` or `explain -o json|yaml` output ('-' for stdin)
+    #[arg(
+        short = 'f',
+        long = "filename",
+        value_name = "FILE",
+        conflicts_with = "stuck"
+    )]
+    pub filename: Option<PathBuf>,
+
+    /// Every stuck object the scan selection finds (-n, -A, -l, --finalizer, --older-than)
+    #[arg(long)]
+    pub stuck: bool,
+
+    #[command(flatten)]
+    pub selection: Selection,
+
+    /// Plan only (client, the default when given bare), or let the server check it (server)
+    #[arg(long, value_enum, value_name = "MODE", default_value_t = DryRun::None, num_args = 0..=1, default_missing_value = "client", require_equals = true)]
+    pub dry_run: DryRun,
+
+    /// Do not ask for confirmation (required without a terminal)
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+
+    /// Also clear finalizers whose owner explain finds ALIVE (its cleanup will not run)
+    #[arg(long)]
+    pub force: bool,
+
+    /// Where to save each object's manifest before the first write
+    /// (default: $XDG_STATE_HOME or ~/.local/state, kubectl-finalizers/backups/<time>)
+    #[arg(long, value_name = "DIR")]
+    pub backup_dir: Option<PathBuf>,
+
+    /// JSON-lines audit log appended after each patch
+    /// (default: $XDG_STATE_HOME or ~/.local/state, kubectl-finalizers/audit.jsonl)
+    #[arg(long, value_name = "FILE")]
+    pub audit_log: Option<PathBuf>,
+
+    /// After clearing, wait until the objects are really gone
+    #[arg(long)]
+    pub wait: bool,
+
+    /// How long --wait waits
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_age)]
+    pub timeout: Duration,
+
+    /// Extra finalizer catalogue (YAML; repeatable)
+    #[arg(long = "catalog", value_name = "FILE")]
+    pub catalogs: Vec<PathBuf>,
+
+    /// When to colour the output (NO_COLOR is honoured in auto mode)
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 const EXPLAIN_EXAMPLES: &str = "\

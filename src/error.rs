@@ -12,6 +12,10 @@ pub enum Outcome {
     Incomplete,
     /// `--exit-code` and something stuck was found.
     Found,
+    /// Some writes failed; each was reported.
+    Failed,
+    /// Stopped by Ctrl-C; what was and was not done was reported.
+    Interrupted,
 }
 
 pub const EXIT_FAILURE: u8 = 1;
@@ -24,6 +28,8 @@ impl From<Outcome> for ExitCode {
             Outcome::Declined => 3,
             Outcome::Incomplete => 4,
             Outcome::Found => 5,
+            Outcome::Failed => 1,
+            Outcome::Interrupted => 130,
         })
     }
 }

@@ -3,6 +3,7 @@
 //! `run` takes the parsed command line and returns how the process should end;
 //! `main.rs` only prints the error, if any, and exits.
 
+pub mod clear;
 pub mod cli;
 pub mod cluster;
 pub mod duration;
@@ -12,7 +13,7 @@ pub mod glob;
 pub mod render;
 pub mod scan;
 
-use cli::{Cli, Command, ExplainArgs, ScanArgs};
+use cli::{ClearArgs, Cli, Command, ExplainArgs, ScanArgs};
 use cluster::Cluster;
 use error::Outcome;
 use render::Styling;
@@ -21,7 +22,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Scan(args) => run_scan(&cli.kube, args).await,
         Command::Explain(args) => run_explain(&cli.kube, args).await,
+        Command::Clear(args) => run_clear(&cli.kube, args).await,
     }
+}
+
+async fn run_clear(kube: &cli::KubeFlags, args: ClearArgs) -> anyhow::Result<Outcome> {
+    let styling = Styling::detect(args.color);
+    let catalog = explain::catalog::Catalog::load(&args.catalogs)?;
+    let cluster = Cluster::connect(kube).await?;
+    clear::run(&cluster, &args, &styling, &catalog).await
 }
 
 async fn run_explain(kube: &cli::KubeFlags, args: ExplainArgs) -> anyhow::Result<Outcome> {

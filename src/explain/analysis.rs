@@ -20,6 +20,17 @@ pub enum State {
     Unknown,
 }
 
+impl State {
+    pub fn label(self) -> &'static str {
+        match self {
+            State::Alive => "ALIVE",
+            State::Degraded => "DEGRADED",
+            State::Gone => "GONE",
+            State::Unknown => "UNKNOWN",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Action {

@@ -233,7 +233,7 @@ pub async fn explain(
     let selection = request.selection;
     let concurrency = usize::from(selection.concurrency);
     let api = discovery::discover(&cluster.client, concurrency).await?;
-    let (mut items, mut problems) = if !request.targets.is_empty() {
+    let (items, mut problems) = if !request.targets.is_empty() {
         let targets = parse_targets(&api.types, request.targets)?;
         let (items, mut problems) =
             fetch_targets(cluster, &api, &targets, selection, progress).await?;
@@ -249,6 +249,30 @@ pub async fn explain(
         let report = scan::scan_types(cluster, &api, &sel, progress).await;
         (report.items, report.problems)
     };
+    let always: &[String] = if request.targets.is_empty() {
+        &selection.finalizers
+    } else {
+        &[]
+    };
+    let mut report = analyze(cluster, &api, items, request.catalog, selection, always).await;
+    problems.append(&mut report.problems);
+    problems.sort_by(|a, b| a.scope.cmp(&b.scope));
+    problems.dedup();
+    report.problems = problems;
+    Ok(report)
+}
+
+/// Evidence, findings and namespace chains for `items` (shared with `clear`).
+/// Finalizer names in `always` get a finding even when nothing carries them.
+pub async fn analyze(
+    cluster: &Cluster,
+    api: &ApiCatalog,
+    mut items: Vec<StuckObject>,
+    catalog: &Catalog,
+    selection: &Selection,
+    always: &[String],
+) -> ExplainReport {
+    let concurrency = usize::from(selection.concurrency);
     let mut snapshot = Snapshot::load(&cluster.client).await;
     let owners: BTreeSet<String> = items
         .iter()
@@ -262,20 +286,26 @@ pub async fn explain(
     let dependents = if owners.is_empty() {
         Dependents::new()
     } else {
-        find_dependents(cluster, &api, &owners, selection.chunk_size, concurrency).await
+        find_dependents(cluster, api, &owners, selection.chunk_size, concurrency).await
     };
     let claims = pv_claims(cluster, &items, &mut snapshot.problems).await;
-    let pod_ns = analysis::pod_namespaces(&items, request.catalog, &snapshot);
+    let pod_ns = analysis::pod_namespaces(&items, catalog, &snapshot);
     let hook_ns = analysis::webhook_namespaces(&snapshot);
     snapshot
         .load_namespaces(&cluster.client, pod_ns, hook_ns, concurrency)
         .await;
-    problems.append(&mut snapshot.problems);
-    // Finalizers named on the command line are explained even when nothing carries them.
+    items.sort_by_key(|o| {
+        (
+            o.namespace.clone(),
+            o.group.clone(),
+            o.kind.clone(),
+            o.name.clone(),
+        )
+    });
     let inputs = Inputs {
         items: &items,
         types: &api.types,
-        catalog: request.catalog,
+        catalog,
         snapshot: &snapshot,
         dependents: &dependents,
         pv_claims: &claims,
@@ -285,28 +315,17 @@ pub async fn explain(
     // A namespace's own `kubernetes` entry is explained by the namespace chain.
     findings
         .retain(|f| f.finalizer != "kubernetes" || f.objects.iter().any(|o| o.kind != "Namespace"));
-    let namespaces = analysis::namespaces(&inputs);
-    if request.targets.is_empty() {
-        for f in &selection.finalizers {
-            if !f.contains(['*', '?']) && !findings.iter().any(|x| &x.finalizer == f) {
-                findings.push(analysis::finding_without_objects(&inputs, f));
-            }
+    for f in always {
+        if !f.contains(['*', '?']) && !findings.iter().any(|x| &x.finalizer == f) {
+            findings.push(analysis::finding_without_objects(&inputs, f));
         }
     }
-    items.sort_by_key(|o| {
-        (
-            o.namespace.clone(),
-            o.group.clone(),
-            o.kind.clone(),
-            o.name.clone(),
-        )
-    });
-    problems.sort_by(|a, b| a.scope.cmp(&b.scope));
-    problems.dedup();
-    Ok(ExplainReport {
+    let namespaces = analysis::namespaces(&inputs);
+    let problems = std::mem::take(&mut snapshot.problems);
+    ExplainReport {
         namespaces,
         findings,
         items,
         problems,
-    })
+    }
 }

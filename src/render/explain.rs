@@ -17,13 +17,13 @@ fn paint(text: &str, code: &str, color: bool) -> String {
 }
 
 fn state_word(state: State, color: bool) -> String {
-    let (word, code) = match state {
-        State::Alive => ("ALIVE", "32"),
-        State::Degraded => ("DEGRADED", "33"),
-        State::Gone => ("GONE", "31"),
-        State::Unknown => ("UNKNOWN", "35"),
+    let code = match state {
+        State::Alive => "32",
+        State::Degraded => "33",
+        State::Gone => "31",
+        State::Unknown => "35",
     };
-    paint(word, code, color)
+    paint(state.label(), code, color)
 }
 
 fn action_word(action: Action, color: bool) -> String {

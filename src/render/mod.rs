@@ -1,6 +1,7 @@
 //! Every byte on stdout, and the progress, warnings and prompts on stderr.
 //! Decides colour and terminal behaviour once; makes no API calls.
 
+pub mod diff;
 pub mod explain;
 pub mod scan;
 pub mod table;

@@ -68,13 +68,13 @@ impl Env {
             .env("HOME", self.dir.path())
             .env("NO_COLOR", "1")
             .arg("--kubeconfig")
-            .arg(&self.kubeconfig)
-            .stdin(Stdio::null());
+            .arg(&self.kubeconfig);
         cmd
     }
 
+    /// Runs the plugin with no terminal: stdin is /dev/null.
     pub fn run(&self, args: &[&str]) -> Run {
-        run(self.plugin().args(args))
+        run(self.plugin().args(args).stdin(Stdio::null()))
     }
 }
 

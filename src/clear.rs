@@ -1,0 +1,845 @@
+//! `clear`: the only code that writes. Plan from what was read, show the diff,
+//! confirm, back up, then patch with a JSON Patch whose `test` operations pin the
+//! exact finalizer list and resourceVersion that were shown. Nothing the user did
+//! not see is ever sent.
+
+use crate::cli::{ClearArgs, DryRun, Selection};
+use crate::cluster::discovery::{self, ApiCatalog};
+use crate::cluster::resolve::parse_targets;
+use crate::cluster::{ApiType, Cluster, Problem};
+use crate::error::{Error, Outcome};
+use crate::explain::analysis::State;
+use crate::explain::catalog::Catalog;
+use crate::glob;
+use crate::render::{self, diff::finalizer_diff, Styling};
+use crate::scan::{self, StuckObject};
+use anyhow::Context;
+use futures::{stream, StreamExt};
+use k8s_openapi::api::core::v1::Namespace;
+use kube::api::{Api, DynamicObject, Patch, PatchParams, PostParams};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// One object and the change planned for it.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub ty: ApiType,
+    pub namespace: Option<String>,
+    pub name: String,
+    pub uid: String,
+    pub resource_version: String,
+    /// The object as read: the backup, and the body of a `/finalize` PUT.
+    pub manifest: Value,
+    pub terminating: bool,
+    pub finalizers: Vec<String>,
+    pub keep: Vec<String>,
+    /// Namespaces: `spec.finalizers` as read and after.
+    pub spec_finalizers: Vec<String>,
+    pub spec_keep: Vec<String>,
+}
+
+impl Planned {
+    pub fn removed(&self) -> Vec<String> {
+        let meta = self.finalizers.iter().filter(|f| !self.keep.contains(f));
+        let spec = self
+            .spec_finalizers
+            .iter()
+            .filter(|f| !self.spec_keep.contains(f));
+        meta.chain(spec).cloned().collect()
+    }
+
+    pub fn title(&self) -> String {
+        let kind = self.ty.qualified_kind();
+        match &self.namespace {
+            Some(ns) => format!("{kind} {ns}/{}", self.name),
+            None => format!("{kind} {}", self.name),
+        }
+    }
+
+    fn as_stuck(&self) -> StuckObject {
+        StuckObject {
+            api_version: self.ty.api_version(),
+            kind: self.ty.kind.clone(),
+            group: self.ty.group.clone(),
+            resource: self.ty.plural.clone(),
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+            uid: self.uid.clone(),
+            resource_version: self.resource_version.clone(),
+            creation_timestamp: None,
+            deletion_timestamp: self.manifest["metadata"]["deletionTimestamp"]
+                .as_str()
+                .map(String::from),
+            terminating_seconds: None,
+            finalizers: self.finalizers.clone(),
+            spec_finalizers: self.spec_finalizers.clone(),
+            conditions: Vec::new(),
+        }
+    }
+
+    fn api(&self, cluster: &Cluster) -> Api<DynamicObject> {
+        match &self.namespace {
+            Some(ns) => Api::namespaced_with(cluster.client.clone(), ns, &self.ty.api_resource()),
+            None => Api::all_with(cluster.client.clone(), &self.ty.api_resource()),
+        }
+    }
+}
+
+/// What happened to one object.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PatchResult {
+    Removed,
+    WouldRemove,
+    AlreadyGone,
+    Conflict(String),
+    Forbidden(String),
+    Failed(String),
+    NotAttempted,
+}
+
+impl PatchResult {
+    fn word(&self) -> &'static str {
+        match self {
+            PatchResult::Removed => "removed",
+            PatchResult::WouldRemove => "ok (server dry run)",
+            PatchResult::AlreadyGone => "already gone",
+            PatchResult::Conflict(_) => "conflict",
+            PatchResult::Forbidden(_) => "forbidden",
+            PatchResult::Failed(_) => "failed",
+            PatchResult::NotAttempted => "not attempted",
+        }
+    }
+
+    fn detail(&self) -> &str {
+        match self {
+            PatchResult::Conflict(d) | PatchResult::Forbidden(d) | PatchResult::Failed(d) => d,
+            _ => "",
+        }
+    }
+
+    fn ok(&self) -> bool {
+        matches!(
+            self,
+            PatchResult::Removed | PatchResult::WouldRemove | PatchResult::AlreadyGone
+        )
+    }
+}
+
+/// `scan -o json|yaml` and `explain -o json|yaml` documents both carry `items`.
+#[derive(Deserialize)]
+struct InputDocument {
+    #[serde(default)]
+    items: Vec<StuckObject>,
+}
+
+fn read_input(path: &Path) -> anyhow::Result<Vec<StuckObject>> {
+    let text = if path == Path::new("-") {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .context("reading objects from stdin")?;
+        s
+    } else {
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?
+    };
+    let doc: InputDocument = serde_yaml::from_str(&text).map_err(|e| {
+        Error::Usage(format!(
+            "{} is not the JSON or YAML that `scan -o json|yaml` or `explain -o json|yaml` prints: {e}",
+            path.display()
+        ))
+    })?;
+    Ok(doc.items)
+}
+
+/// What to read: type, namespace, name, and the uid the input expects (from -f).
+struct Wanted {
+    ty: ApiType,
+    namespace: Option<String>,
+    name: String,
+    uid: Option<String>,
+}
+
+async fn wanted(
+    cluster: &Cluster,
+    api: &ApiCatalog,
+    args: &ClearArgs,
+    progress: &indicatif::ProgressBar,
+) -> anyhow::Result<(Vec<Wanted>, Vec<Problem>)> {
+    let sources = usize::from(!args.targets.is_empty())
+        + usize::from(args.filename.is_some())
+        + usize::from(args.stuck);
+    if sources != 1 {
+        return Err(Error::Usage(
+            "say what to clear with exactly one of: TYPE/NAME arguments, -f FILE, or --stuck"
+                .into(),
+        )
+        .into());
+    }
+    let default_ns = args
+        .selection
+        .namespace
+        .clone()
+        .unwrap_or_else(|| cluster.default_namespace.clone());
+    if !args.targets.is_empty() {
+        let targets = parse_targets(&api.types, &args.targets)?;
+        return Ok((
+            targets
+                .into_iter()
+                .map(|t| Wanted {
+                    namespace: t.ty.namespaced.then(|| default_ns.clone()),
+                    ty: t.ty,
+                    name: t.name,
+                    uid: None,
+                })
+                .collect(),
+            Vec::new(),
+        ));
+    }
+    let (items, problems) = match &args.filename {
+        Some(path) => (read_input(path)?, Vec::new()),
+        None => {
+            let report = scan::scan_types(cluster, api, &args.selection, progress).await;
+            (report.items, report.problems)
+        }
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let ty = api
+            .types
+            .iter()
+            .find(|t| t.group == item.group && t.plural == item.resource)
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "{}/{}: the cluster does not serve {}",
+                    item.resource,
+                    item.name,
+                    discovery::qualify(&item.resource, &item.group)
+                )
+            })?;
+        out.push(Wanted {
+            ty: ty.clone(),
+            namespace: item.namespace.clone(),
+            name: item.name.clone(),
+            uid: Some(item.uid.clone()),
+        });
+    }
+    Ok((out, problems))
+}
+
+fn kube_message(e: &kube::Error) -> String {
+    match e {
+        kube::Error::Api(s) => s.message.clone(),
+        other => crate::cluster::error_chain(other),
+    }
+}
+
+fn is_code(e: &kube::Error, code: u16) -> bool {
+    matches!(e, kube::Error::Api(s) if s.code == code)
+}
+
+/// Reads each object and plans its change; objects that must not be touched are
+/// returned with the reason.
+async fn plan(
+    cluster: &Cluster,
+    wanted: Vec<Wanted>,
+    selection: &Selection,
+) -> anyhow::Result<(Vec<Planned>, Vec<(String, String)>)> {
+    let mut planned = Vec::new();
+    let mut refused = Vec::new();
+    for w in wanted {
+        let api: Api<DynamicObject> = match &w.namespace {
+            Some(ns) => Api::namespaced_with(cluster.client.clone(), ns, &w.ty.api_resource()),
+            None => Api::all_with(cluster.client.clone(), &w.ty.api_resource()),
+        };
+        let label = match &w.namespace {
+            Some(ns) => format!("{} {ns}/{}", w.ty.qualified_kind(), w.name),
+            None => format!("{} {}", w.ty.qualified_kind(), w.name),
+        };
+        let obj = match api.get(&w.name).await {
+            Ok(o) => o,
+            Err(e) if is_code(&e, 404) => {
+                refused.push((label, "not found: already gone, nothing to do".into()));
+                continue;
+            }
+            Err(e) => return Err(anyhow::anyhow!("reading {label}: {}", kube_message(&e))),
+        };
+        let manifest = serde_json::to_value(&obj)?;
+        let uid = obj.metadata.uid.clone().unwrap_or_default();
+        if let Some(expected) = w.uid.as_ref().filter(|u| !u.is_empty() && **u != uid) {
+            refused.push((label, format!("was deleted and recreated since it was listed (uid {expected}, now {uid}): list it again")));
+            continue;
+        }
+        let terminating = obj.metadata.deletion_timestamp.is_some();
+        let finalizers = obj.metadata.finalizers.clone().unwrap_or_default();
+        let spec_finalizers: Vec<String> = if w.ty.is_namespace() && terminating {
+            serde_json::from_value(manifest["spec"]["finalizers"].clone()).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        let chosen = |f: &String| {
+            selection.finalizers.is_empty()
+                || selection.finalizers.iter().any(|g| glob::matches(g, f))
+        };
+        let keep: Vec<String> = finalizers.iter().filter(|f| !chosen(f)).cloned().collect();
+        let spec_keep: Vec<String> = spec_finalizers
+            .iter()
+            .filter(|f| !chosen(f))
+            .cloned()
+            .collect();
+        let p = Planned {
+            ty: w.ty,
+            namespace: w.namespace,
+            name: w.name,
+            uid,
+            resource_version: obj.metadata.resource_version.clone().unwrap_or_default(),
+            manifest,
+            terminating,
+            finalizers,
+            keep,
+            spec_finalizers,
+            spec_keep,
+        };
+        if p.removed().is_empty() {
+            let why = if p.finalizers.is_empty() && p.spec_finalizers.is_empty() {
+                "has no finalizers"
+            } else {
+                "has no finalizer matching --finalizer"
+            };
+            refused.push((label, why.into()));
+        } else if !terminating && !selection.include_live {
+            refused.push((label, "is not being deleted (no deletionTimestamp): its finalizers are doing their normal job; pass --include-live to clear them anyway".into()));
+        } else {
+            planned.push(p);
+        }
+    }
+    Ok((planned, refused))
+}
+
+/// Applies explain's verdicts: ALIVE owners (and namespaces that still hold
+/// content) are refused unless `--force`.
+async fn check_verdicts(
+    cluster: &Cluster,
+    api: &ApiCatalog,
+    planned: Vec<Planned>,
+    catalog: &Catalog,
+    args: &ClearArgs,
+    refused: &mut Vec<(String, String)>,
+) -> (Vec<Planned>, Vec<String>) {
+    let items: Vec<StuckObject> = planned.iter().map(Planned::as_stuck).collect();
+    let report = crate::explain::analyze(cluster, api, items, catalog, &args.selection, &[]).await;
+    let mut summary = Vec::new();
+    for f in &report.findings {
+        if planned.iter().any(|p| {
+            p.removed().contains(&f.finalizer)
+                && f.objects.iter().any(|o| {
+                    o.name == p.name && o.namespace == p.namespace && o.resource == p.ty.plural
+                })
+        }) {
+            let skip = f
+                .skipped_if_cleared
+                .clone()
+                .unwrap_or_else(|| "unknown: the owner is not catalogued".into());
+            summary.push(format!(
+                "{} — owner {} is {}; clearing skips: {skip}",
+                f.finalizer,
+                f.owner,
+                f.state.label()
+            ));
+        }
+    }
+    let mut kept = Vec::new();
+    for p in planned {
+        let removed = p.removed();
+        let alive: Vec<&crate::explain::analysis::Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.state == State::Alive && removed.contains(&f.finalizer))
+            .filter(|f| {
+                f.objects.iter().any(|o| {
+                    o.name == p.name && o.namespace == p.namespace && o.resource == p.ty.plural
+                })
+            })
+            .collect();
+        // The namespace controller's own report of what is still in the namespace.
+        let content = p.manifest["status"]["conditions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["type"] == "NamespaceContentRemaining" && c["status"] == "True")
+            .and_then(|c| c["message"].as_str())
+            .filter(|_| p.spec_finalizers != p.spec_keep);
+        if !args.force && !alive.is_empty() {
+            let mut why = String::from(
+                "its owner is ALIVE (use --force to clear anyway; its cleanup will not run):",
+            );
+            for f in alive {
+                why.push_str(&format!(
+                    "\n      {}: {} — {}",
+                    f.finalizer, f.owner, f.recommendation.summary
+                ));
+                for e in f
+                    .evidence
+                    .iter()
+                    .filter(|e| e.source == "workload" || e.source == "lease")
+                {
+                    why.push_str(&format!("\n        evidence: {}", e.detail));
+                }
+            }
+            refused.push((p.title(), why));
+        } else if let (false, Some(content)) = (args.force, content) {
+            refused.push((p.title(), format!("the namespace controller reports content still in it ({content}); removing `kubernetes` would orphan it in etcd. Clear that first (kubectl finalizers explain ns/{}), or use --force", p.name)));
+        } else {
+            kept.push(p);
+        }
+    }
+    (kept, summary)
+}
+
+fn state_dir() -> Option<PathBuf> {
+    std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".local/state")))
+        .map(|d| d.join("kubectl-finalizers"))
+}
+
+/// Creates a directory (and parents) readable only by the user.
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir)
+}
+
+fn private_file(path: &Path, append: bool) -> std::io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.create(true);
+    if append {
+        o.append(true);
+    } else {
+        o.write(true).truncate(true);
+    }
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    o.open(path)
+}
+
+fn backup(dir: &Path, planned: &[Planned]) -> anyhow::Result<()> {
+    private_dir(dir).with_context(|| format!("creating the backup directory {}", dir.display()))?;
+    for p in planned {
+        let file = format!(
+            "{}_{}_{}.yaml",
+            p.ty.qualified_resource(),
+            p.namespace.clone().unwrap_or_else(|| "_cluster".into()),
+            p.name
+        );
+        let path = dir.join(file);
+        let mut f = private_file(&path, false)
+            .with_context(|| format!("writing backup {}", path.display()))?;
+        f.write_all(serde_yaml::to_string(&p.manifest)?.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// The JSON Patch that removes exactly the planned entries, or fails.
+pub fn guarded_patch(p: &Planned) -> Value {
+    json!([
+        {"op": "test", "path": "/metadata/resourceVersion", "value": p.resource_version},
+        {"op": "test", "path": "/metadata/finalizers", "value": p.finalizers},
+        {"op": "replace", "path": "/metadata/finalizers", "value": p.keep},
+    ])
+}
+
+/// Describes what changed since the plan, after a failed guard.
+async fn describe_change(cluster: &Cluster, p: &Planned) -> PatchResult {
+    match p.api(cluster).get(&p.name).await {
+        Err(e) if is_code(&e, 404) => PatchResult::AlreadyGone,
+        Err(e) => PatchResult::Conflict(format!(
+            "the object changed since the plan and could not be re-read: {}",
+            kube_message(&e)
+        )),
+        Ok(now) => {
+            let finalizers = now.metadata.finalizers.clone().unwrap_or_default();
+            let rv = now.metadata.resource_version.clone().unwrap_or_default();
+            let detail = if finalizers != p.finalizers {
+                format!("finalizers changed since the plan: {:?} → {:?}; nothing was patched, run again to see a new plan", p.finalizers, finalizers)
+            } else {
+                format!("the object changed since the plan (resourceVersion {} → {rv}); nothing was patched, run again to see a new plan", p.resource_version)
+            };
+            PatchResult::Conflict(detail)
+        }
+    }
+}
+
+fn forbidden_hint(p: &Planned, e: &kube::Error, finalize: bool) -> PatchResult {
+    let ns = p
+        .namespace
+        .as_ref()
+        .map(|n| format!(" -n {n}"))
+        .unwrap_or_default();
+    let check = if finalize {
+        "kubectl auth can-i update namespaces/finalize".to_string()
+    } else {
+        format!("kubectl auth can-i patch {}{ns}", p.ty.qualified_resource())
+    };
+    PatchResult::Forbidden(format!("{} (check: {check})", kube_message(e)))
+}
+
+async fn apply(cluster: &Cluster, p: &Planned, dry_run: bool) -> PatchResult {
+    let mut rv = p.resource_version.clone();
+    if p.finalizers != p.keep {
+        let ops: json_patch::Patch =
+            serde_json::from_value(guarded_patch(p)).expect("a valid JSON patch");
+        let params = PatchParams {
+            dry_run,
+            field_manager: Some("kubectl-finalizers".into()),
+            ..Default::default()
+        };
+        match p
+            .api(cluster)
+            .patch(&p.name, &params, &Patch::Json::<()>(ops))
+            .await
+        {
+            Ok(o) => rv = o.metadata.resource_version.unwrap_or(rv),
+            Err(e) if is_code(&e, 404) => return PatchResult::AlreadyGone,
+            Err(e) if is_code(&e, 403) => return forbidden_hint(p, &e, false),
+            Err(e) if is_code(&e, 422) || is_code(&e, 409) => {
+                return describe_change(cluster, p).await
+            }
+            Err(e) => return PatchResult::Failed(kube_message(&e)),
+        }
+    }
+    if p.spec_finalizers != p.spec_keep {
+        // Namespace spec.finalizers only change through /finalize; the body is the
+        // namespace as read, so its resourceVersion guards against any change since.
+        let mut body = p.manifest.clone();
+        body["spec"]["finalizers"] = json!(p.spec_keep);
+        body["metadata"]["resourceVersion"] = json!(rv);
+        body["metadata"]["finalizers"] = json!(p.keep);
+        let api: Api<Namespace> = Api::all(cluster.client.clone());
+        let params = PostParams {
+            dry_run,
+            field_manager: Some("kubectl-finalizers".into()),
+        };
+        match api
+            .replace_subresource("finalize", &p.name, &params, &body)
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if is_code(&e, 404) => return PatchResult::AlreadyGone,
+            Err(e) if is_code(&e, 403) => return forbidden_hint(p, &e, true),
+            Err(e) if is_code(&e, 409) || is_code(&e, 422) => {
+                return describe_change(cluster, p).await
+            }
+            Err(e) => return PatchResult::Failed(kube_message(&e)),
+        }
+    }
+    if dry_run {
+        PatchResult::WouldRemove
+    } else {
+        PatchResult::Removed
+    }
+}
+
+fn audit(
+    file: &mut Option<std::fs::File>,
+    cluster: &Cluster,
+    p: &Planned,
+    mode: DryRun,
+    result: &PatchResult,
+) {
+    let Some(f) = file else { return };
+    let record = json!({
+        "time": jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        "context": cluster.identity.context,
+        "user": cluster.identity.user,
+        "server": cluster.identity.server,
+        "object": {"apiVersion": p.ty.api_version(), "kind": p.ty.kind, "namespace": p.namespace, "name": p.name},
+        "uid": p.uid,
+        "resourceVersion": p.resource_version,
+        "finalizersRemoved": p.removed(),
+        "dryRun": if mode == DryRun::Server { "server" } else { "none" },
+        "result": result.word(),
+        "detail": result.detail(),
+    });
+    let _ = writeln!(f, "{record}");
+}
+
+/// Polls until the cleared objects are gone; returns those that are not, and why.
+async fn wait_gone(
+    cluster: &Cluster,
+    planned: &[&Planned],
+    timeout: std::time::Duration,
+) -> Vec<(String, String)> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut remaining: Vec<&Planned> = planned.to_vec();
+    let mut why: Vec<(String, String)> = Vec::new();
+    loop {
+        why.clear();
+        let mut still = Vec::new();
+        for p in remaining {
+            match p.api(cluster).get_metadata(&p.name).await {
+                Err(e) if is_code(&e, 404) => {}
+                Ok(m) if m.metadata.uid.as_deref() != Some(&p.uid) => {}
+                Ok(m) => {
+                    let f = m.metadata.finalizers.unwrap_or_default();
+                    let reason = if f.iter().any(|x| x == "foregroundDeletion") {
+                        "waiting for its dependents (foregroundDeletion)".to_string()
+                    } else if !f.is_empty() {
+                        format!("still held by {}", f.join(", "))
+                    } else if p.ty.is_namespace() {
+                        "the namespace controller has not finished yet".into()
+                    } else {
+                        "still present (graceful deletion in progress?)".into()
+                    };
+                    why.push((p.title(), reason));
+                    still.push(p);
+                }
+                Err(e) => {
+                    why.push((p.title(), kube_message(&e)));
+                    still.push(p);
+                }
+            }
+        }
+        remaining = still;
+        if remaining.is_empty() || tokio::time::Instant::now() >= deadline {
+            return why;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+}
+
+fn confirm(styling: &Styling, count: usize) -> anyhow::Result<bool> {
+    let prompt = format!("Remove these finalizers from {count} object(s)?");
+    dialoguer::Confirm::new()
+        .with_prompt(prompt)
+        .default(false)
+        .interact_on(&dialoguer::console::Term::stderr())
+        .or_else(|e| match e {
+            dialoguer::Error::IO(io) if io.kind() == std::io::ErrorKind::Interrupted => Ok(false),
+            other => Err(other),
+        })
+        .context(if styling.stdin_tty {
+            "reading the confirmation"
+        } else {
+            "no terminal to confirm on"
+        })
+}
+
+pub async fn run(
+    cluster: &Cluster,
+    args: &ClearArgs,
+    styling: &Styling,
+    catalog: &Catalog,
+) -> anyhow::Result<Outcome> {
+    let concurrency = usize::from(args.selection.concurrency);
+    let progress = render::progress(styling, "reading objects");
+    let api = discovery::discover(&cluster.client, concurrency).await?;
+    let selected = wanted(cluster, &api, args, &progress).await;
+    progress.finish_and_clear();
+    let (wanted, problems) = selected?;
+    render::warn_problems(&problems);
+    let (planned, mut refused) = plan(cluster, wanted, &args.selection).await?;
+    let (planned, summary) = if planned.is_empty() {
+        (planned, Vec::new())
+    } else {
+        check_verdicts(cluster, &api, planned, catalog, args, &mut refused).await
+    };
+    for (what, why) in &refused {
+        eprintln!("skipping {what}: {why}");
+    }
+    if planned.is_empty() {
+        eprintln!("Nothing to clear.");
+        let blocked = refused.iter().any(|(_, w)| w.contains("--force"));
+        return Ok(if blocked {
+            Outcome::Failed
+        } else {
+            Outcome::Done
+        });
+    }
+    // The plan: exactly what will be sent.
+    let mut out = String::new();
+    for p in &planned {
+        if p.finalizers != p.keep {
+            out.push_str(&finalizer_diff(
+                &format!("{} (resourceVersion {})", p.title(), p.resource_version),
+                "metadata.finalizers",
+                &p.finalizers,
+                &p.keep,
+                styling.color,
+            ));
+        }
+        if p.spec_finalizers != p.spec_keep {
+            out.push_str(&finalizer_diff(
+                &format!(
+                    "{} (resourceVersion {}, via /finalize)",
+                    p.title(),
+                    p.resource_version
+                ),
+                "spec.finalizers",
+                &p.spec_finalizers,
+                &p.spec_keep,
+                styling.color,
+            ));
+        }
+    }
+    let removed: usize = planned.iter().map(|p| p.removed().len()).sum();
+    out.push_str(&format!(
+        "\nPlan: remove {removed} finalizer(s) from {} object(s).\n",
+        planned.len()
+    ));
+    if args.selection.finalizers.is_empty() {
+        out.push_str(
+            "No --finalizer given: every finalizer of each object is planned for removal.\n",
+        );
+    }
+    for line in &summary {
+        out.push_str(&format!("  {line}\n"));
+    }
+    render::emit(&out)?;
+
+    if args.dry_run == DryRun::Client {
+        eprintln!("Dry run (client): nothing was sent to the cluster.");
+        return Ok(Outcome::Done);
+    }
+    if args.dry_run == DryRun::None && !args.yes {
+        if !(styling.stdin_tty && styling.stderr_tty) {
+            return Err(Error::Usage("refusing to patch without confirmation: no terminal. Review the plan above, then re-run with --yes (or use --dry-run)".into()).into());
+        }
+        if !confirm(styling, planned.len())? {
+            eprintln!("Declined: nothing was changed.");
+            return Ok(Outcome::Declined);
+        }
+    }
+    let dry = args.dry_run == DryRun::Server;
+    let mut audit_file = None;
+    if !dry {
+        let state = state_dir();
+        let dir = match (&args.backup_dir, &state) {
+            (Some(d), _) => d.clone(),
+            (None, Some(s)) => s.join("backups").join(
+                jiff::Timestamp::now()
+                    .strftime("%Y%m%dT%H%M%SZ")
+                    .to_string(),
+            ),
+            (None, None) => {
+                anyhow::bail!("no HOME or XDG_STATE_HOME for backups: pass --backup-dir")
+            }
+        };
+        backup(&dir, &planned)?;
+        eprintln!(
+            "Backed up {} manifest(s) to {}",
+            planned.len(),
+            dir.display()
+        );
+    }
+    let audit_path = args
+        .audit_log
+        .clone()
+        .or_else(|| state_dir().map(|s| s.join("audit.jsonl")));
+    if let Some(path) = &audit_path {
+        if let Some(parent) = path.parent() {
+            private_dir(parent).with_context(|| format!("creating {}", parent.display()))?;
+        }
+        audit_file = Some(
+            private_file(path, true)
+                .with_context(|| format!("opening the audit log {}", path.display()))?,
+        );
+    }
+
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let flag = interrupted.clone();
+    let watcher = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            flag.store(true, Ordering::SeqCst);
+        }
+    });
+    let results: Vec<(usize, PatchResult)> = stream::iter(planned.iter().enumerate())
+        .map(|(i, p)| {
+            let interrupted = interrupted.clone();
+            async move {
+                if interrupted.load(Ordering::SeqCst) {
+                    return (i, PatchResult::NotAttempted);
+                }
+                (i, apply(cluster, p, dry).await)
+            }
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    watcher.abort();
+    let mut results = results;
+    results.sort_by_key(|(i, _)| *i);
+    for (i, r) in &results {
+        if *r != PatchResult::NotAttempted {
+            audit(&mut audit_file, cluster, &planned[*i], args.dry_run, r);
+        }
+    }
+    let rows: Vec<Vec<String>> = results
+        .iter()
+        .map(|(i, r)| {
+            let p = &planned[*i];
+            vec![
+                p.title(),
+                p.removed().join(","),
+                r.word().to_string(),
+                r.detail().to_string(),
+            ]
+        })
+        .collect();
+    let mut table =
+        render::table::kubectl_table(&["OBJECT", "FINALIZERS", "RESULT", "DETAIL"], &rows, false);
+    if dry {
+        table.push_str(
+            "Dry run (server): every patch was sent with dryRun=All; nothing was persisted.\n",
+        );
+    }
+    render::emit(&format!("\n{table}"))?;
+    if let Some(path) = &audit_path {
+        eprintln!("Audit records appended to {}", path.display());
+    }
+    if interrupted.load(Ordering::SeqCst) {
+        let done = results
+            .iter()
+            .filter(|(_, r)| *r != PatchResult::NotAttempted)
+            .count();
+        eprintln!(
+            "Interrupted: {done} object(s) were processed, {} were not attempted (see the table).",
+            results.len() - done
+        );
+        return Ok(Outcome::Interrupted);
+    }
+    if args.wait && !dry {
+        let expected: Vec<&Planned> = results
+            .iter()
+            .filter(|(i, r)| {
+                *r == PatchResult::Removed
+                    && planned[*i].keep.is_empty()
+                    && planned[*i].spec_keep.is_empty()
+                    && planned[*i].terminating
+            })
+            .map(|(i, _)| &planned[*i])
+            .collect();
+        let left = wait_gone(cluster, &expected, args.timeout).await;
+        for (what, why) in &left {
+            eprintln!(
+                "still there after {}: {what}: {why}",
+                crate::duration::human(args.timeout)
+            );
+        }
+        if left.is_empty() {
+            eprintln!("All {} cleared object(s) are gone.", expected.len());
+        } else {
+            return Ok(Outcome::Failed);
+        }
+    }
+    if results.iter().all(|(_, r)| r.ok()) {
+        Ok(Outcome::Done)
+    } else {
+        Ok(Outcome::Failed)
+    }
+}
