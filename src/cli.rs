@@ -77,7 +77,22 @@ pub enum Command {
     /// Remove finalizers safely: plan and diff, confirm, guarded patch, backup and audit
     #[command(after_help = CLEAR_EXAMPLES)]
     Clear(ClearArgs),
+
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    #[command(after_help = COMPLETION_EXAMPLES)]
+    Completion {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
+
+const COMPLETION_EXAMPLES: &str = "\
+Examples:
+  # bash, for the kubectl-finalizers binary
+  source <(kubectl-finalizers completion bash)
+
+  # `kubectl finalizers <TAB>` through kubectl (1.26+): put the shipped
+  # completions/kubectl_complete-finalizers script on PATH next to the binary";
 
 const CLEAR_EXAMPLES: &str = "\
 Examples:

@@ -6,6 +6,7 @@
 pub mod clear;
 pub mod cli;
 pub mod cluster;
+pub mod complete;
 pub mod duration;
 pub mod error;
 pub mod explain;
@@ -23,6 +24,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Scan(args) => run_scan(&cli.kube, args).await,
         Command::Explain(args) => run_explain(&cli.kube, args).await,
         Command::Clear(args) => run_clear(&cli.kube, args).await,
+        Command::Completion { shell } => {
+            render::emit(&complete::script(shell))?;
+            Ok(Outcome::Done)
+        }
     }
 }
 

@@ -12,7 +12,24 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+}
+
 fn main() -> ExitCode {
+    // kubectl's plugin completion: the words are not ours to parse as flags.
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("__complete") {
+        let out = match runtime() {
+            Ok(rt) => rt.block_on(kubectl_finalizers::complete::run(&args[2..])),
+            Err(_) => ":4\n".to_string(),
+        };
+        let _ = kubectl_finalizers::render::emit(&out);
+        return ExitCode::SUCCESS;
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -20,11 +37,7 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: starting the async runtime: {e}");

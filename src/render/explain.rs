@@ -174,7 +174,12 @@ pub fn render(
     }
     let mut out = String::new();
     let objects = report.items.len();
-    let finalizers = report.findings.len();
+    let finalizers = report
+        .items
+        .iter()
+        .flat_map(|o| o.all_finalizers())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
     let _ = writeln!(
         out,
         "{} object(s) held by {} finalizer(s); {} namespace(s) stuck in Terminating.\n",

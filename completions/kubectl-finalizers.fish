@@ -1,0 +1,137 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_kubectl_finalizers_global_optspecs
+    string join \n kubeconfig= context= cluster= user= as= as-group= request-timeout= h/help V/version
+end
+
+function __fish_kubectl_finalizers_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_kubectl_finalizers_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_kubectl_finalizers_using_subcommand
+    set -l cmd (__fish_kubectl_finalizers_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)' -r -F
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l context -d 'The name of the kubeconfig context to use' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l cluster -d 'The name of the kubeconfig cluster to use' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l user -d 'The name of the kubeconfig user to use' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l as -d 'Username to impersonate for the operation' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l as-group -d 'Group to impersonate for the operation (repeatable)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l request-timeout -d 'Time to wait for a single server request (0: no limit; 30 or 30s, 1m, 500ms)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -s h -l help -d 'Print help'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -s V -l version -d 'Print version'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -f -a "scan" -d 'List every object stuck in Terminating, across all resource types'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -f -a "explain" -d 'For each finalizer: who owns it, is it alive, what clearing skips, what to do'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -f -a "clear" -d 'Remove finalizers safely: plan and diff, confirm, guarded patch, backup and audit'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -s n -l namespace -d 'Only this namespace (and the namespace object itself); default: the whole cluster' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -s l -l selector -d 'Label selector, as in kubectl (e.g. -l app=web,tier!=db)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l finalizer -d 'Only objects held by a finalizer matching this glob (* and ?; repeatable)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l older-than -d 'Only objects terminating for longer than this (e.g. 30m, 2h, 3d)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l concurrency -d 'Resource types listed at the same time' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l chunk-size -d 'Objects per list request (as kubectl\'s --chunk-size)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+json\t''
+yaml\t''
+name\t''"
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l color -d 'When to colour the output (NO_COLOR is honoured in auto mode)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)' -r -F
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l context -d 'The name of the kubeconfig context to use' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l cluster -d 'The name of the kubeconfig cluster to use' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l user -d 'The name of the kubeconfig user to use' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l as -d 'Username to impersonate for the operation' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l as-group -d 'Group to impersonate for the operation (repeatable)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l request-timeout -d 'Time to wait for a single server request (0: no limit; 30 or 30s, 1m, 500ms)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -s A -l all-namespaces -d 'The whole cluster: every namespace and cluster-scoped resources (the default)'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l include-live -d 'Also objects that carry finalizers but are not being deleted (pre-uninstall audit)'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l no-headers -d 'Do not print the table header'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l exit-code -d 'Exit with 5 when something stuck is found (for scripts and CI checks)'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -s h -l help -d 'Print help'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -s V -l version -d 'Print version'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -s n -l namespace -d 'Only this namespace (and the namespace object itself); default: the whole cluster' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -s l -l selector -d 'Label selector, as in kubectl (e.g. -l app=web,tier!=db)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l finalizer -d 'Only objects held by a finalizer matching this glob (* and ?; repeatable)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l older-than -d 'Only objects terminating for longer than this (e.g. 30m, 2h, 3d)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l concurrency -d 'Resource types listed at the same time' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l chunk-size -d 'Objects per list request (as kubectl\'s --chunk-size)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -s o -l output -d 'Output format' -r -f -a "text\t''
+json\t''
+yaml\t''"
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l catalog -d 'Extra finalizer catalogue (YAML, same format as the built-in one; repeatable)' -r -F
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l color -d 'When to colour the output (NO_COLOR is honoured in auto mode)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)' -r -F
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l context -d 'The name of the kubeconfig context to use' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l cluster -d 'The name of the kubeconfig cluster to use' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l user -d 'The name of the kubeconfig user to use' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l as -d 'Username to impersonate for the operation' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l as-group -d 'Group to impersonate for the operation (repeatable)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l request-timeout -d 'Time to wait for a single server request (0: no limit; 30 or 30s, 1m, 500ms)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -s A -l all-namespaces -d 'The whole cluster: every namespace and cluster-scoped resources (the default)'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l include-live -d 'Also objects that carry finalizers but are not being deleted (pre-uninstall audit)'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -s h -l help -d 'Print help'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -s V -l version -d 'Print version'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -s f -l filename -d 'Objects from `scan -o json|yaml` or `explain -o json|yaml` output (\'-\' for stdin)' -r -F
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -s n -l namespace -d 'Only this namespace (and the namespace object itself); default: the whole cluster' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -s l -l selector -d 'Label selector, as in kubectl (e.g. -l app=web,tier!=db)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l finalizer -d 'Only objects held by a finalizer matching this glob (* and ?; repeatable)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l older-than -d 'Only objects terminating for longer than this (e.g. 30m, 2h, 3d)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l concurrency -d 'Resource types listed at the same time' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l chunk-size -d 'Objects per list request (as kubectl\'s --chunk-size)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l dry-run -d 'Plan only (client, the default when given bare), or let the server check it (server)' -r -f -a "none\t'Send the patches for real'
+client\t'Show the plan; send nothing that could change state'
+server\t'Send every patch with dryRun=All: RBAC and webhooks run, nothing persists'"
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l backup-dir -d 'Where to save each object\'s manifest before the first write (default: $XDG_STATE_HOME or ~/.local/state, kubectl-finalizers/backups/<time>)' -r -F
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l audit-log -d 'JSON-lines audit log appended after each patch (default: $XDG_STATE_HOME or ~/.local/state, kubectl-finalizers/audit.jsonl)' -r -F
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l timeout -d 'How long --wait waits' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l catalog -d 'Extra finalizer catalogue (YAML; repeatable)' -r -F
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l color -d 'When to colour the output (NO_COLOR is honoured in auto mode)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)' -r -F
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l context -d 'The name of the kubeconfig context to use' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l cluster -d 'The name of the kubeconfig cluster to use' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l user -d 'The name of the kubeconfig user to use' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l as -d 'Username to impersonate for the operation' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l as-group -d 'Group to impersonate for the operation (repeatable)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l request-timeout -d 'Time to wait for a single server request (0: no limit; 30 or 30s, 1m, 500ms)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l stuck -d 'Every stuck object the scan selection finds (-n, -A, -l, --finalizer, --older-than)'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -s A -l all-namespaces -d 'The whole cluster: every namespace and cluster-scoped resources (the default)'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l include-live -d 'Also objects that carry finalizers but are not being deleted (pre-uninstall audit)'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -s y -l yes -d 'Do not ask for confirmation (required without a terminal)'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l force -d 'Also clear finalizers whose owner explain finds ALIVE (its cleanup will not run)'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l wait -d 'After clearing, wait until the objects are really gone'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -s V -l version -d 'Print version'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)' -r -F
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l context -d 'The name of the kubeconfig context to use' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l cluster -d 'The name of the kubeconfig cluster to use' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l user -d 'The name of the kubeconfig user to use' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l as -d 'Username to impersonate for the operation' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l as-group -d 'Group to impersonate for the operation (repeatable)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l request-timeout -d 'Time to wait for a single server request (0: no limit; 30 or 30s, 1m, 500ms)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -s h -l help -d 'Print help'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -s V -l version -d 'Print version'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand help; and not __fish_seen_subcommand_from scan explain clear completion help" -f -a "scan" -d 'List every object stuck in Terminating, across all resource types'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand help; and not __fish_seen_subcommand_from scan explain clear completion help" -f -a "explain" -d 'For each finalizer: who owns it, is it alive, what clearing skips, what to do'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand help; and not __fish_seen_subcommand_from scan explain clear completion help" -f -a "clear" -d 'Remove finalizers safely: plan and diff, confirm, guarded patch, backup and audit'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand help; and not __fish_seen_subcommand_from scan explain clear completion help" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand help; and not __fish_seen_subcommand_from scan explain clear completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
