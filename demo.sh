@@ -21,7 +21,15 @@ export PATH="$PWD/$bin:$PATH"
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@" || true; }
 
+# 1. What is stuck, cluster-wide?
 step kubectl-finalizers scan
-step kubectl-finalizers scan -n logging -o wide
+# 2. Why? Owners, evidence, liveness and what to do, namespace by namespace.
+step kubectl-finalizers explain
+# 3. The safe way out for the uninstalled operator: plan, then a guarded patch.
+step kubectl-finalizers clear syslogngconfig.logging.banzaicloud.io/cluster-syslog -n logging --dry-run
+step kubectl-finalizers clear syslogngconfig.logging.banzaicloud.io/cluster-syslog -n logging --yes --wait \
+  --backup-dir "$work/backups" --audit-log "$work/audit.jsonl"
+# 4. A PVC still mounted by a running database is refused: its finalizer is working.
+step kubectl-finalizers clear pvc/data-postgres-0 -n shop --yes
+# 5. Before the next uninstall: what still carries finalizers?
 step kubectl-finalizers scan --include-live -n shop
-if [ -n "${DEMO_EXTRA:-}" ]; then step $DEMO_EXTRA; fi

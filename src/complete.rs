@@ -50,35 +50,58 @@ fn contexts(words: &[String]) -> Vec<String> {
         Some(p) => kube::config::Kubeconfig::read_from(p).ok(),
         None => kube::config::Kubeconfig::read().ok(),
     };
-    kc.map(|k| k.contexts.into_iter().map(|c| c.name).collect()).unwrap_or_default()
+    kc.map(|k| k.contexts.into_iter().map(|c| c.name).collect())
+        .unwrap_or_default()
 }
 
 async fn namespaces(words: &[String]) -> Vec<String> {
-    let Some(c) = connect(words).await else { return Vec::new() };
+    let Some(c) = connect(words).await else {
+        return Vec::new();
+    };
     let api: kube::Api<k8s_openapi::api::core::v1::Namespace> = kube::Api::all(c.client);
     api.list_metadata(&Default::default())
         .await
-        .map(|l| l.items.into_iter().filter_map(|n| n.metadata.name).collect())
+        .map(|l| {
+            l.items
+                .into_iter()
+                .filter_map(|n| n.metadata.name)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 /// Resource types, or for `TYPE/…` the names of that type's objects carrying finalizers.
 async fn resources(words: &[String], partial: &str) -> Vec<String> {
-    let Some(c) = connect(words).await else { return Vec::new() };
-    let Ok(api) = discovery::discover(&c.client, 4).await else { return Vec::new() };
+    let Some(c) = connect(words).await else {
+        return Vec::new();
+    };
+    let Ok(api) = discovery::discover(&c.client, 4).await else {
+        return Vec::new();
+    };
     let Some((ty, _)) = partial.split_once('/') else {
-        let mut out: Vec<String> = api.types.iter().filter(|t| t.can("list")).map(|t| format!("{}/", t.qualified_resource())).collect();
+        let mut out: Vec<String> = api
+            .types
+            .iter()
+            .filter(|t| t.can("list"))
+            .map(|t| format!("{}/", t.qualified_resource()))
+            .collect();
         out.sort();
         out.dedup();
         return out;
     };
-    let Ok(t) = crate::cluster::resolve::resolve_type(&api.types, ty) else { return Vec::new() };
+    let Ok(t) = crate::cluster::resolve::resolve_type(&api.types, ty) else {
+        return Vec::new();
+    };
     let ns = flag_value(words, &["-n", "--namespace"]).unwrap_or(c.default_namespace.clone());
     let mut out = Vec::new();
     let _ = crate::cluster::list::metadata_pages(&c.client, t, Some(&ns), None, 500, |page| {
         for m in page {
             if m.finalizers.as_ref().is_some_and(|f| !f.is_empty()) {
-                let state = if m.deletion_timestamp.is_some() { "terminating" } else { "live" };
+                let state = if m.deletion_timestamp.is_some() {
+                    "terminating"
+                } else {
+                    "live"
+                };
                 out.push(format!("{ty}/{}\t{state}", m.name.unwrap_or_default()));
             }
         }
@@ -92,17 +115,28 @@ pub async fn candidates(words: &[String]) -> (Vec<String>, u8) {
     let partial = words.last().cloned().unwrap_or_default();
     let before = &words[..words.len().saturating_sub(1)];
     let cmd = Cli::command();
-    let sub = before.iter().find_map(|w| cmd.get_subcommands().find(|s| s.get_name() == w));
+    let sub = before
+        .iter()
+        .find_map(|w| cmd.get_subcommands().find(|s| s.get_name() == w));
     let previous = before.last().map(String::as_str).unwrap_or_default();
     let (list, directive): (Vec<String>, u8) = match previous {
         "-n" | "--namespace" => (namespaces(words).await, NO_FILES),
         "--context" => (contexts(words), NO_FILES),
         "-o" | "--output" => {
-            let formats = if sub.is_some_and(|s| s.get_name() == "scan") { vec!["table", "wide", "json", "yaml", "name"] } else { vec!["text", "json", "yaml"] };
+            let formats = if sub.is_some_and(|s| s.get_name() == "scan") {
+                vec!["table", "wide", "json", "yaml", "name"]
+            } else {
+                vec!["text", "json", "yaml"]
+            };
             (formats.into_iter().map(String::from).collect(), NO_FILES)
         }
-        "--color" => (["auto", "always", "never"].map(String::from).to_vec(), NO_FILES),
-        "-f" | "--filename" | "--kubeconfig" | "--catalog" | "--backup-dir" | "--audit-log" => (Vec::new(), FILES),
+        "--color" => (
+            ["auto", "always", "never"].map(String::from).to_vec(),
+            NO_FILES,
+        ),
+        "-f" | "--filename" | "--kubeconfig" | "--catalog" | "--backup-dir" | "--audit-log" => {
+            (Vec::new(), FILES)
+        }
         _ if partial.starts_with('-') => {
             let target = sub.unwrap_or(&cmd);
             let mut flags: Vec<String> = target
@@ -124,16 +158,30 @@ pub async fn candidates(words: &[String]) -> (Vec<String>, u8) {
             None => (
                 cmd.get_subcommands()
                     .filter(|s| !s.is_hide_set())
-                    .map(|s| format!("{}\t{}", s.get_name(), s.get_about().map(|a| a.to_string()).unwrap_or_default()))
+                    .map(|s| {
+                        format!(
+                            "{}\t{}",
+                            s.get_name(),
+                            s.get_about().map(|a| a.to_string()).unwrap_or_default()
+                        )
+                    })
                     .collect(),
                 NO_FILES,
             ),
             Some("explain") | Some("clear") => (resources(words, &partial).await, NO_FILES),
-            Some("completion") => (["bash", "zsh", "fish", "powershell", "elvish"].map(String::from).to_vec(), NO_FILES),
+            Some("completion") => (
+                ["bash", "zsh", "fish", "powershell", "elvish"]
+                    .map(String::from)
+                    .to_vec(),
+                NO_FILES,
+            ),
             _ => (Vec::new(), NO_FILES),
         },
     };
-    let matching = list.into_iter().filter(|c| c.starts_with(&partial)).collect();
+    let matching = list
+        .into_iter()
+        .filter(|c| c.starts_with(&partial))
+        .collect();
     (matching, directive)
 }
 

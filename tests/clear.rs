@@ -510,3 +510,39 @@ fn on_a_terminal_ctrl_c_does_not_patch() {
     assert!(env.cluster.writes().is_empty());
     assert!(syslog_cr(&env).is_some());
 }
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let env = Env::new(&["logging-operator"]);
+    let plain = env.run(&["clear", SYSLOG, "-n", "logging", "--dry-run"]);
+    assert!(
+        !plain.stdout.contains('\x1b') && !plain.stderr.contains('\x1b'),
+        "{plain:?}"
+    );
+    let coloured = env.run(&[
+        "clear",
+        SYSLOG,
+        "-n",
+        "logging",
+        "--dry-run",
+        "--color",
+        "always",
+    ]);
+    assert!(
+        coloured
+            .stdout
+            .contains("\x1b[31m-  - syslogngconfig.logging.banzaicloud.io/finalizer\x1b[0m"),
+        "{coloured:?}"
+    );
+    let explain = env.run(&["explain", "--color", "always"]);
+    assert!(
+        explain.stdout.contains("which is \x1b[31mGONE\x1b[0m"),
+        "{explain:?}"
+    );
+    // NO_COLOR wins in auto mode even on a terminal.
+    let mut cmd = env.plugin();
+    cmd.args(["explain"]);
+    let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
+    let out = p.exp_eof().unwrap();
+    assert!(out.contains("which is GONE"), "{out}");
+}

@@ -32,12 +32,17 @@ fn completions_and_man_pages_match_the_cli() {
         (clap_complete::Shell::PowerShell, "kubectl-finalizers.ps1"),
     ] {
         let script = kubectl_finalizers::complete::script(shell);
-        check(&root().join("completions").join(file), script.as_bytes(), &mut stale);
+        check(
+            &root().join("completions").join(file),
+            script.as_bytes(),
+            &mut stale,
+        );
     }
     let cmd = Cli::command();
     let mut pages = vec![(cmd.clone(), "kubectl-finalizers.1".to_string())];
     for sub in cmd.get_subcommands() {
-        let name: &'static str = Box::leak(format!("kubectl-finalizers-{}", sub.get_name()).into_boxed_str());
+        let name: &'static str =
+            Box::leak(format!("kubectl-finalizers-{}", sub.get_name()).into_boxed_str());
         pages.push((sub.clone().name(name), format!("{name}.1")));
     }
     for (page, file) in pages {
@@ -45,15 +50,29 @@ fn completions_and_man_pages_match_the_cli() {
         clap_mangen::Man::new(page).render(&mut out).unwrap();
         check(&root().join("docs/man").join(file), &out, &mut stale);
     }
-    assert!(stale.is_empty(), "generated files are stale: {stale:?}; run UPDATE_GENERATED=1 cargo test --test generated");
+    assert!(
+        stale.is_empty(),
+        "generated files are stale: {stale:?}; run UPDATE_GENERATED=1 cargo test --test generated"
+    );
 }
 
 #[test]
 fn every_subcommand_help_has_examples() {
     let cmd = Cli::command();
     for sub in cmd.get_subcommands() {
-        let after = sub.get_after_help().map(|h| h.to_string()).unwrap_or_default();
-        assert!(after.contains("Examples:\n  #"), "{} --help has no examples", sub.get_name());
-        assert!(after.contains("kubectl"), "{}: examples use the kubectl plugin form", sub.get_name());
+        let after = sub
+            .get_after_help()
+            .map(|h| h.to_string())
+            .unwrap_or_default();
+        assert!(
+            after.contains("Examples:\n  #"),
+            "{} --help has no examples",
+            sub.get_name()
+        );
+        assert!(
+            after.contains("kubectl"),
+            "{}: examples use the kubectl plugin form",
+            sub.get_name()
+        );
     }
 }

@@ -439,3 +439,104 @@ fn older_kubectl_minors_agree() {
     }
     eprintln!("checked {tried} older kubectl minor versions");
 }
+
+/// A PATH with only the plugin, its completion helper and kubectl's own directory.
+fn plugin_path(env: &Env, kubectl: &std::path::Path) -> std::ffi::OsString {
+    let bin = env.dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::copy(
+        env!("CARGO_BIN_EXE_kubectl-finalizers"),
+        bin.join("kubectl-finalizers"),
+    )
+    .unwrap();
+    let helper = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("completions/kubectl_complete-finalizers");
+    std::fs::copy(helper, bin.join("kubectl_complete-finalizers")).unwrap();
+    std::env::join_paths([
+        bin.as_path(),
+        kubectl.parent().unwrap(),
+        std::path::Path::new("/usr/bin"),
+        std::path::Path::new("/bin"),
+    ])
+    .unwrap()
+}
+
+fn kubectl_with_plugin(env: &Env, k: &PathBuf, path: &std::ffi::OsString, args: &[&str]) -> Run {
+    run(Command::new(k)
+        .env("PATH", path)
+        .env("KUBECONFIG", &env.kubeconfig)
+        .env("HOME", env.dir.path())
+        .env("NO_COLOR", "1")
+        .args(args)
+        .stdin(Stdio::null()))
+}
+
+#[test]
+fn kubectl_finds_runs_and_completes_the_plugin() {
+    let Some(k) = kubectl() else { return };
+    let env = Env::new(&["logging-operator"]);
+    let path = plugin_path(&env, &k);
+
+    let list = kubectl_with_plugin(&env, &k, &path, &["plugin", "list"]);
+    assert_eq!(list.code, 0, "{list:?}");
+    assert!(list.stdout.contains("/bin/kubectl-finalizers"), "{list:?}");
+    assert!(!list.stderr.contains("warning"), "{list:?}");
+
+    let scan = kubectl_with_plugin(&env, &k, &path, &["finalizers", "scan", "-o", "name"]);
+    assert_eq!(scan.code, 0, "{scan:?}");
+    assert_eq!(scan.stdout, "namespace/logging\nlogging.logging.banzaicloud.io/cluster-logging\nsyslogngconfig.logging.banzaicloud.io/cluster-syslog\n");
+
+    let commands = kubectl_with_plugin(&env, &k, &path, &["__complete", "finalizers", ""]);
+    let lines: Vec<&str> = commands.stdout.lines().collect();
+    assert!(
+        lines.iter().any(|l| l.starts_with("scan\t"))
+            && lines.iter().any(|l| l.starts_with("clear\t")),
+        "{commands:?}"
+    );
+    assert_eq!(lines.last(), Some(&":4"), "{commands:?}");
+
+    let namespaces = kubectl_with_plugin(
+        &env,
+        &k,
+        &path,
+        &["__complete", "finalizers", "scan", "-n", "lo"],
+    );
+    assert_eq!(
+        namespaces.stdout.lines().next(),
+        Some("logging"),
+        "{namespaces:?}"
+    );
+
+    let types = kubectl_with_plugin(
+        &env,
+        &k,
+        &path,
+        &["__complete", "finalizers", "explain", "syslogngconfigs"],
+    );
+    assert!(
+        types
+            .stdout
+            .starts_with("syslogngconfigs.logging.banzaicloud.io/\n"),
+        "{types:?}"
+    );
+
+    let names = kubectl_with_plugin(
+        &env,
+        &k,
+        &path,
+        &[
+            "__complete",
+            "finalizers",
+            "clear",
+            "-n",
+            "logging",
+            "syslogngconfigs.logging.banzaicloud.io/",
+        ],
+    );
+    assert!(
+        names
+            .stdout
+            .starts_with("syslogngconfigs.logging.banzaicloud.io/cluster-syslog\tterminating\n"),
+        "{names:?}"
+    );
+}
