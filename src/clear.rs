@@ -816,12 +816,9 @@ pub async fn run(
     if args.wait && !dry {
         let expected: Vec<&Planned> = results
             .iter()
-            .filter(|(i, r)| {
-                *r == PatchResult::Removed
-                    && planned[*i].keep.is_empty()
-                    && planned[*i].spec_keep.is_empty()
-                    && planned[*i].terminating
-            })
+            // Terminating objects should now go; those that do not are reported
+            // with what still holds them (a kept finalizer, dependents).
+            .filter(|(i, r)| *r == PatchResult::Removed && planned[*i].terminating)
             .map(|(i, _)| &planned[*i])
             .collect();
         let left = wait_gone(cluster, &expected, args.timeout).await;

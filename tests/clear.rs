@@ -546,3 +546,64 @@ fn colour_only_when_asked_or_on_a_terminal() {
     let out = p.exp_eof().unwrap();
     assert!(out.contains("which is GONE"), "{out}");
 }
+
+#[test]
+fn wait_reports_what_still_holds_an_object() {
+    let env = Env::new(&["pvc-protection"]);
+    two_finalizers(&env, true);
+    let run = env.run(&[
+        "clear",
+        "configmap/cfg",
+        "-n",
+        "shop",
+        "--finalizer",
+        "a.example.com/one",
+        "--yes",
+        "--wait",
+        "--timeout",
+        "1s",
+    ]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("still there after 1s: ConfigMap shop/cfg: still held by b.example.com/two"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn ctrl_c_stops_issuing_patches_and_reports_what_was_done() {
+    let env = Env::new(&["pvc-protection"]);
+    let mut yaml = String::new();
+    for i in 0..4 {
+        yaml.push_str(&format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: held-{i}, namespace: shop, finalizers: [example.com/hold], annotations: {{testcluster.local/terminating-for: 1h}}}}\n"));
+    }
+    env.cluster.load(&yaml).unwrap();
+    env.cluster
+        .slow_down("/configmaps/held-", std::time::Duration::from_millis(1500));
+    let mut cmd = env.plugin();
+    cmd.args([
+        "clear",
+        "--stuck",
+        "-n",
+        "shop",
+        "--finalizer",
+        "example.com/hold",
+        "--concurrency",
+        "1",
+        "--yes",
+    ]);
+    let mut p = rexpect::session::spawn_command(cmd, Some(30_000)).unwrap();
+    p.exp_string("Backed up 4 manifest(s)").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    p.send_control('c').unwrap();
+    let out = p.exp_eof().unwrap();
+    assert_eq!(exit_code(&mut p), 130, "{out}");
+    assert!(out.contains("not attempted"), "{out}");
+    assert!(out.contains("Interrupted:"), "{out}");
+    let patched = env.cluster.writes().len();
+    assert!(
+        (1..4).contains(&patched),
+        "some but not all were patched: {patched}\n{out}"
+    );
+}

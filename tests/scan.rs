@@ -388,3 +388,41 @@ fn clear_errors_for_bad_input_and_unreachable_clusters() {
         "{gone:?} {url}"
     );
 }
+
+#[test]
+fn throttling_and_expired_continue_tokens_are_survived() {
+    let env = Env::new(&["pvc-protection"]);
+    let mut yaml = String::new();
+    for i in 0..120 {
+        let fin = if i % 40 == 0 {
+            "finalizers: [example.com/hold], annotations: {testcluster.local/terminating-for: 1h}, "
+        } else {
+            ""
+        };
+        yaml.push_str(&format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cm-{i:03}, namespace: shop, {fin}labels: {{n: \"{i}\"}}}}\n"));
+    }
+    env.cluster.load(&yaml).unwrap();
+    env.cluster.throttle("/api/v1/configmaps", 2);
+    env.cluster.expire_continue_tokens(1);
+    env.cluster.clear_requests();
+    let (doc, run) = scan_json(&env, &["--chunk-size", "50", "--concurrency", "1"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(doc["metadata"]["complete"], true);
+    let found: Vec<String> = names(&doc)
+        .into_iter()
+        .filter(|n| n.starts_with("ConfigMap/"))
+        .collect();
+    assert_eq!(
+        found,
+        ["ConfigMap/cm-000", "ConfigMap/cm-040", "ConfigMap/cm-080"],
+        "each once"
+    );
+    let cm: Vec<_> = env
+        .cluster
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/api/v1/configmaps")
+        .collect();
+    assert_eq!(cm.iter().filter(|r| r.status == 429).count(), 2);
+    assert_eq!(cm.iter().filter(|r| r.status == 410).count(), 1);
+}

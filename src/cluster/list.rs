@@ -1,18 +1,76 @@
 //! Paged, metadata-only lists: each page is handed over as it arrives, so a
-//! large cluster is never held in memory whole.
+//! large cluster is never held in memory whole. A 429 is retried after the
+//! server's one-second hint (kube's own retry policy is off, see config.rs); an
+//! expired continue token (410) restarts the list once — callers deduplicate by uid.
 
 use super::{ApiType, Problem};
 use k8s_openapi::api::core::v1::Namespace;
-use kube::api::{Api, DynamicObject, ListParams, ObjectMeta};
+use kube::api::{Api, DynamicObject, ListParams, ObjectList, ObjectMeta};
 use kube::Client;
+use std::future::Future;
+use std::time::Duration;
 
-fn params(chunk: u32, selector: Option<&str>, token: Option<String>) -> ListParams {
+const THROTTLE_RETRIES: u32 = 3;
+
+fn params(
+    chunk: u32,
+    selector: Option<&str>,
+    field: Option<&str>,
+    token: Option<String>,
+) -> ListParams {
     let mut lp = ListParams::default().limit(chunk);
     if let Some(s) = selector {
         lp = lp.labels(s);
     }
+    if let Some(f) = field {
+        lp = lp.fields(f);
+    }
     lp.continue_token = token;
     lp
+}
+
+fn code(e: &kube::Error) -> Option<u16> {
+    match e {
+        kube::Error::Api(s) => Some(s.code),
+        _ => None,
+    }
+}
+
+/// Follows continue tokens from `fetch`, handing each page's items to `on_page`.
+pub async fn pages<T, F, Fut>(
+    scope: &str,
+    mut fetch: F,
+    mut on_page: impl FnMut(Vec<T>),
+) -> Result<(), Problem>
+where
+    T: Clone,
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<ObjectList<T>, kube::Error>>,
+{
+    let mut token: Option<String> = None;
+    let mut throttled = 0;
+    let mut restarted = false;
+    loop {
+        let page = match fetch(token.clone()).await {
+            Ok(p) => p,
+            Err(e) if code(&e) == Some(429) && throttled < THROTTLE_RETRIES => {
+                throttled += 1;
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+            Err(e) if code(&e) == Some(410) && token.is_some() && !restarted => {
+                restarted = true;
+                token = None;
+                continue;
+            }
+            Err(e) => return Err(Problem::from_kube(scope, &e)),
+        };
+        token = page.metadata.continue_.clone().filter(|c| !c.is_empty());
+        on_page(page.items);
+        if token.is_none() {
+            return Ok(());
+        }
+    }
 }
 
 /// Lists `ty` (in `namespace`, or everywhere) as PartialObjectMetadata, `chunk`
@@ -30,18 +88,16 @@ pub async fn metadata_pages(
         Some(ns) if ty.namespaced => Api::namespaced_with(client.clone(), ns, &ar),
         _ => Api::all_with(client.clone(), &ar),
     };
-    let mut token = None;
-    loop {
-        let page = api
-            .list_metadata(&params(chunk, selector, token))
-            .await
-            .map_err(|e| Problem::from_kube(&ty.qualified_resource(), &e))?;
-        token = page.metadata.continue_.clone().filter(|c| !c.is_empty());
-        on_page(page.items.into_iter().map(|i| i.metadata).collect());
-        if token.is_none() {
-            return Ok(());
-        }
-    }
+    let api = &api;
+    pages(
+        &ty.qualified_resource(),
+        |token| async move {
+            api.list_metadata(&params(chunk, selector, None, token))
+                .await
+        },
+        |items| on_page(items.into_iter().map(|i| i.metadata).collect()),
+    )
+    .await
 }
 
 /// Lists namespaces in full: their `spec.finalizers` and `status.conditions`
@@ -51,23 +107,15 @@ pub async fn namespace_pages(
     name: Option<&str>,
     selector: Option<&str>,
     chunk: u32,
-    mut on_page: impl FnMut(Vec<Namespace>),
+    on_page: impl FnMut(Vec<Namespace>),
 ) -> Result<(), Problem> {
     let api: Api<Namespace> = Api::all(client.clone());
-    let mut token = None;
-    loop {
-        let mut lp = params(chunk, selector, token);
-        if let Some(n) = name {
-            lp = lp.fields(&format!("metadata.name={n}"));
-        }
-        let page = api
-            .list(&lp)
-            .await
-            .map_err(|e| Problem::from_kube("namespaces", &e))?;
-        token = page.metadata.continue_.clone().filter(|c| !c.is_empty());
-        on_page(page.items);
-        if token.is_none() {
-            return Ok(());
-        }
-    }
+    let field = name.map(|n| format!("metadata.name={n}"));
+    let (api, field) = (&api, field.as_deref());
+    pages(
+        "namespaces",
+        |token| async move { api.list(&params(chunk, selector, field, token)).await },
+        on_page,
+    )
+    .await
 }

@@ -111,20 +111,18 @@ where
 {
     let scope = K::plural(&()).to_string();
     let mut out = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let mut lp = ListParams::default().limit(500);
-        lp.continue_token = token;
-        let page = api
-            .list(&lp)
-            .await
-            .map_err(|e| Problem::from_kube(&scope, &e))?;
-        token = page.metadata.continue_.clone().filter(|c| !c.is_empty());
-        out.extend(page.items);
-        if token.is_none() {
-            return Ok(out);
-        }
-    }
+    let api = &api;
+    crate::cluster::list::pages(
+        &scope,
+        |token| async move {
+            let mut lp = ListParams::default().limit(500);
+            lp.continue_token = token;
+            api.list(&lp).await
+        },
+        |items| out.extend(items),
+    )
+    .await?;
+    Ok(out)
 }
 
 fn keep<T>(problems: &mut Vec<Problem>, r: Result<Vec<T>, Problem>) -> Vec<T> {

@@ -107,6 +107,8 @@ impl TestCluster {
             hooks: Vec::new(),
             latency: options.latency,
             slow_paths: Vec::new(),
+            throttles: Vec::new(),
+            expire_continues: 0,
             legacy_discovery_only: options.legacy_discovery_only,
         }));
         let listener = std::net::TcpListener::bind(("127.0.0.1", options.port))
@@ -199,6 +201,17 @@ impl TestCluster {
     /// Delays requests whose path contains `path_part` by `delay`.
     pub fn slow_down(&self, path_part: &str, delay: Duration) {
         self.lock().slow_paths.push((path_part.into(), delay));
+    }
+
+    /// Answers the next `times` requests whose path contains `path_part` with the
+    /// plain-text 429 of API Priority and Fairness.
+    pub fn throttle(&self, path_part: &str, times: usize) {
+        self.lock().throttles.push((path_part.into(), times));
+    }
+
+    /// Makes the next `times` continue tokens presented to a list expire (410).
+    pub fn expire_continue_tokens(&self, times: usize) {
+        self.lock().expire_continues += times;
     }
 
     pub fn deny(&self, rule: Deny) {

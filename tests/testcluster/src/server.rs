@@ -97,6 +97,11 @@ pub struct Inner {
     pub slow_paths: Vec<(String, Duration)>,
     /// Answer discovery in the legacy form only, as servers before 1.26 do.
     pub legacy_discovery_only: bool,
+    /// Requests whose path contains the text get API Priority and Fairness'
+    /// plain-text 429, this many more times.
+    pub throttles: Vec<(String, usize)>,
+    /// The next this-many list requests carrying a continue token get 410 Expired.
+    pub expire_continues: usize,
 }
 
 pub type Shared = Arc<Mutex<Inner>>;
@@ -240,6 +245,10 @@ pub async fn handle(
     if code != 304 {
         builder = builder.header("Content-Type", content_type);
     }
+    if code == 429 {
+        // max-in-flight and APF answer with Retry-After: 1 (apiserver-semantics.md §5.5).
+        builder = builder.header("Retry-After", "1");
+    }
     if record.path != "/testcluster/stats" {
         shared.lock().expect("state lock").log.push(record);
     }
@@ -315,6 +324,27 @@ fn respond(
             Answer::Json(200, json!(crate::tally(&inner.log)), vec![])
         };
         return (answer, record);
+    }
+    if let Some(t) = inner
+        .throttles
+        .iter_mut()
+        .find(|(p, n)| *n > 0 && path.contains(p.as_str()))
+    {
+        t.1 -= 1;
+        return (
+            Answer::Text(429, "Too many requests, please try again later.\n".into()),
+            record,
+        );
+    }
+    if inner.expire_continues > 0
+        && parts.method == hyper::Method::GET
+        && query.contains_key("continue")
+    {
+        inner.expire_continues -= 1;
+        record.kind = RequestKind::List;
+        let message = "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.";
+        let body = json!({"kind": "Status", "apiVersion": "v1", "metadata": {"continue": query["continue"]}, "status": "Failure", "message": message, "reason": "Expired", "code": 410});
+        return (Answer::Json(410, body, vec![]), record);
     }
     let answer = match route(inner, parts, &path, &query, body, &mut record) {
         Ok(a) => a,
