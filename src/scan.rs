@@ -161,6 +161,22 @@ pub fn select(
     })
 }
 
+/// The rule applied to a namespace, whose `spec.finalizers` and conditions count too.
+pub fn select_namespace(
+    ty: &ApiType,
+    ns: Namespace,
+    filter: &Filter,
+    now: jiff::Timestamp,
+) -> Option<StuckObject> {
+    let spec = ns
+        .spec
+        .as_ref()
+        .and_then(|s| s.finalizers.clone())
+        .unwrap_or_default();
+    let conditions = failing_conditions(&ns);
+    select(ty, ns.metadata, spec, conditions, filter, now)
+}
+
 /// The failure conditions of a namespace, in the controller's order.
 pub fn failing_conditions(ns: &Namespace) -> Vec<NamespaceCondition> {
     ns.status
@@ -229,13 +245,7 @@ pub async fn scan_types(
             let result = if ty.is_namespace() {
                 list::namespace_pages(client, namespace, selector, chunk, |page| {
                     for ns in page {
-                        let spec = ns
-                            .spec
-                            .as_ref()
-                            .and_then(|s| s.finalizers.clone())
-                            .unwrap_or_default();
-                        let conditions = failing_conditions(&ns);
-                        found.extend(select(ty, ns.metadata, spec, conditions, filter_ref, now));
+                        found.extend(select_namespace(ty, ns, filter_ref, now));
                     }
                 })
                 .await

@@ -156,7 +156,7 @@ fn the_last_finalizer_going_deletes_the_object_and_kubectl_no_longer_finds_it() 
         .cluster
         .object("", "namespaces", "", "logging")
         .is_none());
-    if let Some(kubectl) = which_kubectl() {
+    if let Some(kubectl) = support::kubectl() {
         let got = support::run(
             std::process::Command::new(kubectl)
                 .env("HOME", env.dir.path())
@@ -166,17 +166,6 @@ fn the_last_finalizer_going_deletes_the_object_and_kubectl_no_longer_finds_it() 
         );
         assert_eq!((got.code, got.stdout.as_str()), (0, ""), "{got:?}");
     }
-}
-
-fn which_kubectl() -> Option<std::path::PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    let found = std::env::split_paths(&path)
-        .map(|d| d.join("kubectl"))
-        .find(|p| p.is_file());
-    if found.is_none() && std::env::var_os("CI").is_some() {
-        panic!("kubectl is required in CI");
-    }
-    found
 }
 
 #[test]

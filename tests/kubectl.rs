@@ -8,57 +8,14 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use support::{run, Env, Run};
 
-/// The kubectl on PATH (resolved through links), or None outside CI.
-fn kubectl() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    let found = std::env::split_paths(&path)
-        .map(|d| d.join("kubectl"))
-        .find(|p| p.is_file());
-    match found {
-        Some(p) => Some(std::fs::canonicalize(&p).unwrap_or(p)),
-        None if std::env::var_os("CI").is_some() => panic!("kubectl is required in CI"),
-        None => {
-            eprintln!("kubectl not found: skipping");
-            None
-        }
-    }
-}
+use support::kubectl;
 
 fn kubectl_at(env: &Env, binary: &PathBuf, args: &[&str]) -> Run {
-    run(Command::new(binary)
-        .env_remove("KUBECONFIG")
-        .env("HOME", env.dir.path())
-        .arg("--kubeconfig")
-        .arg(&env.kubeconfig)
-        .args(args)
-        .stdin(Stdio::null()))
+    support::run_kubectl(env, binary, args, None)
 }
 
 fn kubectl_stdin(env: &Env, binary: &PathBuf, args: &[&str], input: &str) -> Run {
-    use std::io::Write;
-    let mut child = Command::new(binary)
-        .env_remove("KUBECONFIG")
-        .env("HOME", env.dir.path())
-        .arg("--kubeconfig")
-        .arg(&env.kubeconfig)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    support::run_kubectl(env, binary, args, Some(input))
 }
 
 #[test]

@@ -35,6 +35,28 @@ pub struct Workload {
 }
 
 impl Workload {
+    fn new(
+        kind: &'static str,
+        meta: ObjectMeta,
+        template: k8s_openapi::api::core::v1::PodTemplateSpec,
+        selector: &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector,
+        desired: i32,
+        ready: i32,
+    ) -> Workload {
+        Workload {
+            kind,
+            namespace: meta.namespace.unwrap_or_default(),
+            name: meta.name.unwrap_or_default(),
+            service_account: template
+                .spec
+                .and_then(|p| p.service_account_name)
+                .unwrap_or_else(|| "default".into()),
+            selector: labels(selector.match_labels.as_ref()),
+            desired,
+            ready,
+        }
+    }
+
     pub fn reference(&self) -> String {
         format!("{}/{}", self.kind.to_lowercase(), self.name)
     }
@@ -69,6 +91,37 @@ pub struct Webhook {
     pub rules: Vec<(Vec<String>, Vec<String>, Vec<String>)>,
     pub service: Option<(String, String)>,
     pub fails_closed: bool,
+}
+
+impl Webhook {
+    fn new(
+        configuration_kind: &'static str,
+        configuration: &str,
+        name: String,
+        rules: Option<Vec<k8s_openapi::api::admissionregistration::v1::RuleWithOperations>>,
+        client: k8s_openapi::api::admissionregistration::v1::WebhookClientConfig,
+        failure_policy: Option<&str>,
+    ) -> Webhook {
+        Webhook {
+            configuration_kind,
+            configuration: configuration.to_string(),
+            name,
+            rules: rules
+                .unwrap_or_default()
+                .into_iter()
+                .map(|r| {
+                    (
+                        r.api_groups.unwrap_or_default(),
+                        r.resources.unwrap_or_default(),
+                        r.operations.unwrap_or_default(),
+                    )
+                })
+                .collect(),
+            service: client.service.map(|s| (s.namespace, s.name)),
+            // failurePolicy defaults to Fail.
+            fails_closed: failure_policy != Some("Ignore"),
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -180,53 +233,42 @@ impl Snapshot {
         let p = &mut s.problems;
         s.crds = keep(p, crds);
         for d in keep(p, deployments) {
-            let spec = d.spec.unwrap_or_default();
-            s.workloads.push(Workload {
-                kind: "Deployment",
-                namespace: d.metadata.namespace.unwrap_or_default(),
-                name: d.metadata.name.unwrap_or_default(),
-                service_account: spec
-                    .template
-                    .spec
-                    .and_then(|p| p.service_account_name)
-                    .unwrap_or_else(|| "default".into()),
-                selector: labels(spec.selector.match_labels.as_ref()),
-                desired: spec.replicas.unwrap_or(1),
-                ready: d.status.and_then(|s| s.ready_replicas).unwrap_or(0),
-            });
+            let (spec, status) = (d.spec.unwrap_or_default(), d.status.unwrap_or_default());
+            let desired = spec.replicas.unwrap_or(1);
+            let ready = status.ready_replicas.unwrap_or(0);
+            s.workloads.push(Workload::new(
+                "Deployment",
+                d.metadata,
+                spec.template,
+                &spec.selector,
+                desired,
+                ready,
+            ));
         }
         for d in keep(p, statefulsets) {
-            let spec = d.spec.unwrap_or_default();
-            s.workloads.push(Workload {
-                kind: "StatefulSet",
-                namespace: d.metadata.namespace.unwrap_or_default(),
-                name: d.metadata.name.unwrap_or_default(),
-                service_account: spec
-                    .template
-                    .spec
-                    .and_then(|p| p.service_account_name)
-                    .unwrap_or_else(|| "default".into()),
-                selector: labels(spec.selector.match_labels.as_ref()),
-                desired: spec.replicas.unwrap_or(1),
-                ready: d.status.and_then(|s| s.ready_replicas).unwrap_or(0),
-            });
+            let (spec, status) = (d.spec.unwrap_or_default(), d.status.unwrap_or_default());
+            let desired = spec.replicas.unwrap_or(1);
+            let ready = status.ready_replicas.unwrap_or(0);
+            s.workloads.push(Workload::new(
+                "StatefulSet",
+                d.metadata,
+                spec.template,
+                &spec.selector,
+                desired,
+                ready,
+            ));
         }
         for d in keep(p, daemonsets) {
-            let spec = d.spec.unwrap_or_default();
-            let status = d.status.unwrap_or_default();
-            s.workloads.push(Workload {
-                kind: "DaemonSet",
-                namespace: d.metadata.namespace.unwrap_or_default(),
-                name: d.metadata.name.unwrap_or_default(),
-                service_account: spec
-                    .template
-                    .spec
-                    .and_then(|p| p.service_account_name)
-                    .unwrap_or_else(|| "default".into()),
-                selector: labels(spec.selector.match_labels.as_ref()),
-                desired: status.desired_number_scheduled,
-                ready: status.number_ready,
-            });
+            let (spec, status) = (d.spec.unwrap_or_default(), d.status.unwrap_or_default());
+            let (desired, ready) = (status.desired_number_scheduled, status.number_ready);
+            s.workloads.push(Workload::new(
+                "DaemonSet",
+                d.metadata,
+                spec.template,
+                &spec.selector,
+                desired,
+                ready,
+            ));
         }
         for r in keep(p, cluster_roles) {
             s.roles.push(RbacRole {
@@ -268,49 +310,29 @@ impl Snapshot {
         for c in keep(p, validating) {
             let name = c.metadata.name.unwrap_or_default();
             for w in c.webhooks.unwrap_or_default() {
-                s.webhooks.push(Webhook {
-                    configuration_kind: "ValidatingWebhookConfiguration",
-                    configuration: name.clone(),
-                    name: w.name,
-                    rules: w
-                        .rules
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|r| {
-                            (
-                                r.api_groups.unwrap_or_default(),
-                                r.resources.unwrap_or_default(),
-                                r.operations.unwrap_or_default(),
-                            )
-                        })
-                        .collect(),
-                    service: w.client_config.service.map(|s| (s.namespace, s.name)),
-                    fails_closed: w.failure_policy.as_deref() != Some("Ignore"),
-                });
+                let policy = w.failure_policy.as_deref();
+                s.webhooks.push(Webhook::new(
+                    "ValidatingWebhookConfiguration",
+                    &name,
+                    w.name,
+                    w.rules,
+                    w.client_config,
+                    policy,
+                ));
             }
         }
         for c in keep(p, mutating) {
             let name = c.metadata.name.unwrap_or_default();
             for w in c.webhooks.unwrap_or_default() {
-                s.webhooks.push(Webhook {
-                    configuration_kind: "MutatingWebhookConfiguration",
-                    configuration: name.clone(),
-                    name: w.name,
-                    rules: w
-                        .rules
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|r| {
-                            (
-                                r.api_groups.unwrap_or_default(),
-                                r.resources.unwrap_or_default(),
-                                r.operations.unwrap_or_default(),
-                            )
-                        })
-                        .collect(),
-                    service: w.client_config.service.map(|s| (s.namespace, s.name)),
-                    fails_closed: w.failure_policy.as_deref() != Some("Ignore"),
-                });
+                let policy = w.failure_policy.as_deref();
+                s.webhooks.push(Webhook::new(
+                    "MutatingWebhookConfiguration",
+                    &name,
+                    w.name,
+                    w.rules,
+                    w.client_config,
+                    policy,
+                ));
             }
         }
         s.apiservices = keep(p, apiservices);

@@ -9,7 +9,7 @@ use crate::cli::Selection;
 use crate::cluster::discovery::{self, ApiCatalog};
 use crate::cluster::resolve::{parse_targets, Target};
 use crate::cluster::{list, Cluster, Problem};
-use crate::scan::{self, failing_conditions, Filter, StuckObject};
+use crate::scan::{self, Filter, StuckObject};
 use analysis::{Dependents, Finding, Inputs, NamespaceReport, PvClaims};
 use catalog::Catalog;
 use evidence::Snapshot;
@@ -69,20 +69,7 @@ async fn fetch_targets(
                         Problem::from_kube("namespaces", &e).message
                     )
                 })?;
-            let spec = ns
-                .spec
-                .as_ref()
-                .and_then(|s| s.finalizers.clone())
-                .unwrap_or_default();
-            let conditions = failing_conditions(&ns);
-            items.extend(scan::select(
-                &t.ty,
-                ns.metadata,
-                spec,
-                conditions,
-                &filter,
-                now,
-            ));
+            items.extend(scan::select_namespace(&t.ty, ns, &filter, now));
             let inner = Selection {
                 namespace: Some(t.name.clone()),
                 all_namespaces: false,

@@ -95,3 +95,54 @@ pub fn rows(table: &str) -> Vec<Vec<String>> {
         .map(|l| l.split_whitespace().map(String::from).collect())
         .collect()
 }
+
+/// The kubectl on PATH (resolved through links). Absent: None outside CI, a
+/// failure in CI, where the fidelity tests must run.
+pub fn kubectl() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    let found = std::env::split_paths(&path)
+        .map(|d| d.join("kubectl"))
+        .find(|p| p.is_file());
+    match found {
+        Some(p) => Some(std::fs::canonicalize(&p).unwrap_or(p)),
+        None if std::env::var_os("CI").is_some() => panic!("kubectl is required in CI"),
+        None => {
+            eprintln!("kubectl not found: skipping");
+            None
+        }
+    }
+}
+
+/// Runs a kubectl binary against the env's cluster, with `input` on stdin.
+pub fn run_kubectl(env: &Env, binary: &Path, args: &[&str], input: Option<&str>) -> Run {
+    use std::io::Write;
+    let mut child = Command::new(binary)
+        .env_remove("KUBECONFIG")
+        .env("HOME", env.dir.path())
+        .arg("--kubeconfig")
+        .arg(&env.kubeconfig)
+        .args(args)
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kubectl runs");
+    if let Some(text) = input {
+        child
+            .stdin
+            .take()
+            .expect("piped stdin")
+            .write_all(text.as_bytes())
+            .expect("stdin written");
+    }
+    let out = child.wait_with_output().expect("kubectl finishes");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
