@@ -6,15 +6,13 @@ mod support;
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use support::{run, Env, Run};
+use support::{kubectl, run, Env, Run};
 
-use support::kubectl;
-
-fn kubectl_at(env: &Env, binary: &PathBuf, args: &[&str]) -> Run {
+fn kubectl_at(env: &Env, binary: &std::path::Path, args: &[&str]) -> Run {
     support::run_kubectl(env, binary, args, None)
 }
 
-fn kubectl_stdin(env: &Env, binary: &PathBuf, args: &[&str], input: &str) -> Run {
+fn kubectl_stdin(env: &Env, binary: &std::path::Path, args: &[&str], input: &str) -> Run {
     support::run_kubectl(env, binary, args, Some(input))
 }
 
