@@ -89,6 +89,24 @@ impl Planned {
     }
 }
 
+/// An object that will not be patched, and why. `safety` marks refusals that
+/// protect the user (an ALIVE owner, content in a namespace, a live or recreated
+/// object): they make the run end non-zero even when everything else succeeded.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    pub object: String,
+    pub reason: String,
+    pub safety: bool,
+}
+
+fn refuse(object: String, reason: impl Into<String>, safety: bool) -> Refusal {
+    Refusal {
+        object,
+        reason: reason.into(),
+        safety,
+    }
+}
+
 /// What happened to one object.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PatchResult {
@@ -246,7 +264,7 @@ async fn plan(
     cluster: &Cluster,
     wanted: Vec<Wanted>,
     selection: &Selection,
-) -> anyhow::Result<(Vec<Planned>, Vec<(String, String)>)> {
+) -> anyhow::Result<(Vec<Planned>, Vec<Refusal>)> {
     let mut planned = Vec::new();
     let mut refused = Vec::new();
     for w in wanted {
@@ -261,7 +279,11 @@ async fn plan(
         let obj = match api.get(&w.name).await {
             Ok(o) => o,
             Err(e) if is_code(&e, 404) => {
-                refused.push((label, "not found: already gone, nothing to do".into()));
+                refused.push(refuse(
+                    label,
+                    "not found: already gone, nothing to do",
+                    false,
+                ));
                 continue;
             }
             Err(e) => return Err(anyhow::anyhow!("reading {label}: {}", kube_message(&e))),
@@ -269,7 +291,7 @@ async fn plan(
         let manifest = serde_json::to_value(&obj)?;
         let uid = obj.metadata.uid.clone().unwrap_or_default();
         if let Some(expected) = w.uid.as_ref().filter(|u| !u.is_empty() && **u != uid) {
-            refused.push((label, format!("was deleted and recreated since it was listed (uid {expected}, now {uid}): list it again")));
+            refused.push(refuse(label, format!("was deleted and recreated since it was listed (uid {expected}, now {uid}): list it again"), true));
             continue;
         }
         let terminating = obj.metadata.deletion_timestamp.is_some();
@@ -308,9 +330,9 @@ async fn plan(
             } else {
                 "has no finalizer matching --finalizer"
             };
-            refused.push((label, why.into()));
+            refused.push(refuse(label, why, false));
         } else if !terminating && !selection.include_live {
-            refused.push((label, "is not being deleted (no deletionTimestamp): its finalizers are doing their normal job; pass --include-live to clear them anyway".into()));
+            refused.push(refuse(label, "is not being deleted (no deletionTimestamp): its finalizers are doing their normal job; pass --include-live to clear them anyway", true));
         } else {
             planned.push(p);
         }
@@ -326,7 +348,7 @@ async fn check_verdicts(
     planned: Vec<Planned>,
     catalog: &Catalog,
     args: &ClearArgs,
-    refused: &mut Vec<(String, String)>,
+    refused: &mut Vec<Refusal>,
 ) -> (Vec<Planned>, Vec<String>) {
     let items: Vec<StuckObject> = planned.iter().map(Planned::as_stuck).collect();
     let report = crate::explain::analyze(cluster, api, items, catalog, &args.selection, &[]).await;
@@ -388,9 +410,9 @@ async fn check_verdicts(
                     why.push_str(&format!("\n        evidence: {}", e.detail));
                 }
             }
-            refused.push((p.title(), why));
+            refused.push(refuse(p.title(), why, true));
         } else if let (false, Some(content)) = (args.force, content) {
-            refused.push((p.title(), format!("the namespace controller reports content still in it ({content}); removing `kubernetes` would orphan it in etcd. Clear that first (kubectl finalizers explain ns/{}), or use --force", p.name)));
+            refused.push(refuse(p.title(), format!("the namespace controller reports content still in it ({content}); removing `kubernetes` would orphan it in etcd. Clear that first (kubectl finalizers explain ns/{}), or use --force", p.name), true));
         } else {
             kept.push(p);
         }
@@ -649,17 +671,17 @@ pub async fn run(
     } else {
         check_verdicts(cluster, &api, planned, catalog, args, &mut refused).await
     };
-    for (what, why) in &refused {
-        eprintln!("skipping {what}: {why}");
+    for r in &refused {
+        eprintln!("skipping {}: {}", r.object, r.reason);
     }
+    // Safety refusals end the run non-zero, whatever else succeeds.
+    let settle = |outcome: Outcome| match outcome {
+        Outcome::Done if refused.iter().any(|r| r.safety) => Outcome::Failed,
+        other => other,
+    };
     if planned.is_empty() {
         eprintln!("Nothing to clear.");
-        let blocked = refused.iter().any(|(_, w)| w.contains("--force"));
-        return Ok(if blocked {
-            Outcome::Failed
-        } else {
-            Outcome::Done
-        });
+        return Ok(settle(Outcome::Done));
     }
     // The plan: exactly what will be sent.
     let mut out = String::new();
@@ -704,7 +726,7 @@ pub async fn run(
 
     if args.dry_run == DryRun::Client {
         eprintln!("Dry run (client): nothing was sent to the cluster.");
-        return Ok(Outcome::Done);
+        return Ok(settle(Outcome::Done));
     }
     if args.dry_run == DryRun::None && !args.yes {
         if !(styling.stdin_tty && styling.stderr_tty) {
@@ -835,7 +857,7 @@ pub async fn run(
         }
     }
     if results.iter().all(|(_, r)| r.ok()) {
-        Ok(Outcome::Done)
+        Ok(settle(Outcome::Done))
     } else {
         Ok(Outcome::Failed)
     }

@@ -394,6 +394,28 @@ fn scan_json_round_trips_into_clear() {
         .object("logging.banzaicloud.io", "loggings", "", "cluster-logging")
         .is_none());
 
+    // explain's JSON is accepted too: runbooks go scan → explain → review → clear.
+    let env2 = Env::new(&["logging-operator"]);
+    let explained = env2.run(&["explain", "-o", "json", "-n", "logging"]);
+    let file2 = env2.dir.path().join("explained.json");
+    std::fs::write(&file2, &explained.stdout).unwrap();
+    let planned = env2.run(&["clear", "-f", file2.to_str().unwrap(), "--dry-run"]);
+    assert_eq!(
+        planned.code, 1,
+        "the namespace is refused while content remains: {planned:?}"
+    );
+    assert!(
+        planned
+            .stdout
+            .contains("SyslogNGConfig.logging.banzaicloud.io logging/cluster-syslog"),
+        "{planned:?}"
+    );
+    assert!(
+        planned.stderr.contains("skipping Namespace logging"),
+        "{planned:?}"
+    );
+    assert!(env2.cluster.writes().is_empty());
+
     // YAML from stdin, and a stale uid is refused.
     let env = Env::new(&["logging-operator"]);
     let yaml = env

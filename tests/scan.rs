@@ -430,9 +430,19 @@ fn throttling_and_expired_continue_tokens_are_survived() {
 #[test]
 fn impersonation_is_sent_as_kubectl_sends_it() {
     let env = Env::new(&["pvc-protection"]);
-    env.cluster.deny(Deny { user: "auditor".into(), verb: Some("list".into()), group: "".into(), resource: "secrets".into(), namespace: None });
+    env.cluster.deny(Deny {
+        user: "auditor".into(),
+        verb: Some("list".into()),
+        group: "".into(),
+        resource: "secrets".into(),
+        namespace: None,
+    });
     let run = env.run(&["scan", "--as", "auditor", "--as-group", "readers", "-A"]);
     assert_eq!(run.code, 4, "{run:?}");
-    assert!(run.stderr.contains(r#"User "auditor" cannot list resource "secrets""#), "{run:?}");
+    assert!(
+        run.stderr
+            .contains(r#"User "auditor" cannot list resource "secrets""#),
+        "{run:?}"
+    );
     assert!(env.cluster.requests().iter().all(|r| r.user == "auditor"));
 }
