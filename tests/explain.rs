@@ -109,6 +109,10 @@ fn uninstalled_operator_is_gone_and_its_low_risk_finalizer_safe_to_clear() {
         "{text:?}"
     );
     assert!(text.stdout.contains("→ SAFE TO CLEAR"), "{text:?}");
+    assert!(
+        text.stdout.contains("By owner:\n  GONE      logging-operator: 2 object(s), logging.logging.banzaicloud.io/finalizer, syslogngconfig.logging.banzaicloud.io/finalizer → SAFE TO CLEAR\n"),
+        "{text:?}"
+    );
 }
 
 #[test]

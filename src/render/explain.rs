@@ -127,6 +127,51 @@ fn finding(out: &mut String, f: &Finding, color: bool) {
     out.push('\n');
 }
 
+/// One line per owner, worst state first: the incident at a glance.
+fn owners(out: &mut String, findings: &[Finding], color: bool) {
+    let mut by_owner: Vec<(State, &str, Vec<&str>, usize, Action)> = Vec::new();
+    for f in findings {
+        match by_owner
+            .iter_mut()
+            .find(|(s, o, ..)| *s == f.state && *o == f.owner)
+        {
+            Some(entry) => {
+                entry.2.push(&f.finalizer);
+                entry.3 += f.objects.len();
+            }
+            None => by_owner.push((
+                f.state,
+                &f.owner,
+                vec![&f.finalizer],
+                f.objects.len(),
+                f.recommendation.action,
+            )),
+        }
+    }
+    if by_owner.is_empty() {
+        return;
+    }
+    let rank = |s: State| match s {
+        State::Gone => 0,
+        State::Degraded => 1,
+        State::Unknown => 2,
+        State::Alive => 3,
+    };
+    by_owner.sort_by_key(|(s, o, ..)| (rank(*s), o.to_string()));
+    let _ = writeln!(out, "By owner:");
+    for (state, owner, finalizers, objects, action) in by_owner {
+        let pad = " ".repeat(9usize.saturating_sub(state.label().len()));
+        let _ = writeln!(
+            out,
+            "  {}{pad} {owner}: {objects} object(s), {} → {}",
+            state_word(state, color),
+            finalizers.join(", "),
+            action.label()
+        );
+    }
+    out.push('\n');
+}
+
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Document<'a> {
@@ -187,6 +232,7 @@ pub fn render(
         finalizers,
         report.namespaces.len()
     );
+    owners(&mut out, &report.findings, color);
     for n in &report.namespaces {
         namespace(&mut out, n, color);
     }
