@@ -304,6 +304,14 @@ fn explain_about_one_finalizer_includes_live_objects_and_works_with_none() {
     let f = finding(&doc, "service.kubernetes.io/load-balancer-cleanup");
     assert_eq!(f["objects"][0]["name"], "storefront");
     assert!(f["objects"][0]["terminatingSeconds"].is_null());
+    assert_eq!(
+        f["recommendation"]["action"], "wait",
+        "a live object is not stuck: {f:#}"
+    );
+    assert!(f["recommendation"]["summary"]
+        .as_str()
+        .unwrap()
+        .starts_with("Nothing is being deleted"));
     let doc = explain_json(&env, &["--finalizer", "finalizer.acme.cert-manager.io"]);
     let f = finding(&doc, "finalizer.acme.cert-manager.io");
     assert_eq!(f["owner"], "cert-manager");

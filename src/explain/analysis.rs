@@ -813,6 +813,16 @@ fn recommend(i: &RecommendInput) -> Recommendation {
             )
         })
         .collect();
+    if !i.objects.is_empty() && i.objects.iter().all(|o| o.terminating_seconds.is_none()) {
+        return Recommendation {
+            action: Action::Wait,
+            summary: format!(
+                "Nothing is being deleted: the finalizer will run its cleanup when these objects are. Before uninstalling {}, delete them while it still runs.",
+                i.owner
+            ),
+            commands: Vec::new(),
+        };
+    }
     if !i.blockers.is_empty() {
         return Recommendation {
             action: Action::FixBlockerFirst,
@@ -866,6 +876,15 @@ fn recommend(i: &RecommendInput) -> Recommendation {
                 }
             }
         }
+        State::Unknown if i.entry.is_some() => Recommendation {
+            action: Action::Investigate,
+            summary: format!(
+                "{} owns it, but whether it is running cannot be seen from here (control-plane components are not visible on managed clusters). Check it with your provider before clearing: clearing skips {}",
+                i.owner,
+                i.entry.map(|e| e.skipped.to_lowercase()).unwrap_or_default()
+            ),
+            commands: Vec::new(),
+        },
         State::Unknown => Recommendation {
             action: Action::Investigate,
             summary: format!("The owner of {} could not be determined from the cluster. Find the controller that sets it (project docs, the object's labels and managedFields) before clearing.", i.finalizer),

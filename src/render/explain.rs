@@ -83,9 +83,11 @@ fn namespace(out: &mut String, n: &NamespaceReport, color: bool) {
 fn finding(out: &mut String, f: &Finding, color: bool) {
     let count = f.objects.len();
     let noun = if count == 1 { "object" } else { "objects" };
+    let live = count > 0 && f.objects.iter().all(|o| o.terminating_seconds.is_none());
+    let verb = if live { "live, carrying" } else { "blocked by" };
     let _ = writeln!(
         out,
-        "{} {noun} blocked by {}, owned by {}, which is {}",
+        "{} {noun} {verb} {}, owned by {}, which is {}",
         paint(&count.to_string(), "1", color),
         paint(&f.finalizer, "1", color),
         f.owner,
