@@ -273,6 +273,9 @@ pub async fn scan_types(
     for r in results {
         match r {
             Ok(items) => report.items.extend(items),
+            // A type removed between discovery and its list (a CRD being deleted)
+            // has nothing left to report.
+            Err(p) if p.code == Some(404) => {}
             Err(p) => report.problems.push(p),
         }
     }

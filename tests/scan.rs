@@ -446,3 +446,23 @@ fn impersonation_is_sent_as_kubectl_sends_it() {
     );
     assert!(env.cluster.requests().iter().all(|r| r.user == "auditor"));
 }
+
+#[test]
+fn a_type_removed_between_discovery_and_list_is_not_a_failure() {
+    let env = Env::new(&["rbac-only-operator", "pvc-protection"]);
+    env.cluster.before_next("GET", "/widgets", |store| {
+        let crds = store
+            .resource_by_gr("apiextensions.k8s.io", "customresourcedefinitions")
+            .unwrap();
+        store.remove(&crds, "", "widgets.acme.example.com");
+    });
+    let (doc, run) = scan_json(&env, &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(doc["metadata"]["complete"], true);
+    assert!(env
+        .cluster
+        .requests()
+        .iter()
+        .any(|r| r.path.ends_with("/widgets") && r.status == 404));
+    assert!(names(&doc).contains(&"PersistentVolumeClaim/data-postgres-0".to_string()));
+}
