@@ -40,6 +40,8 @@ pub struct Planned {
     /// Namespaces: `spec.finalizers` as read and after.
     pub spec_finalizers: Vec<String>,
     pub spec_keep: Vec<String>,
+    /// The object in the scan's terms, for explain's verdicts.
+    pub stuck: StuckObject,
 }
 
 impl Planned {
@@ -57,27 +59,6 @@ impl Planned {
         match &self.namespace {
             Some(ns) => format!("{kind} {ns}/{}", self.name),
             None => format!("{kind} {}", self.name),
-        }
-    }
-
-    fn as_stuck(&self) -> StuckObject {
-        StuckObject {
-            api_version: self.ty.api_version(),
-            kind: self.ty.kind.clone(),
-            group: self.ty.group.clone(),
-            resource: self.ty.plural.clone(),
-            namespace: self.namespace.clone(),
-            name: self.name.clone(),
-            uid: self.uid.clone(),
-            resource_version: self.resource_version.clone(),
-            creation_timestamp: None,
-            deletion_timestamp: self.manifest["metadata"]["deletionTimestamp"]
-                .as_str()
-                .map(String::from),
-            terminating_seconds: None,
-            finalizers: self.finalizers.clone(),
-            spec_finalizers: self.spec_finalizers.clone(),
-            conditions: Vec::new(),
         }
     }
 
@@ -267,16 +248,25 @@ async fn plan(
 ) -> anyhow::Result<(Vec<Planned>, Vec<Refusal>)> {
     let mut planned = Vec::new();
     let mut refused = Vec::new();
-    for w in wanted {
-        let api: Api<DynamicObject> = match &w.namespace {
-            Some(ns) => Api::namespaced_with(cluster.client.clone(), ns, &w.ty.api_resource()),
-            None => Api::all_with(cluster.client.clone(), &w.ty.api_resource()),
-        };
+    // Read every object (full, for the backup) concurrently, keeping the order.
+    let reads: Vec<(Wanted, Result<DynamicObject, kube::Error>)> = stream::iter(wanted)
+        .map(|w| async move {
+            let api: Api<DynamicObject> = match &w.namespace {
+                Some(ns) => Api::namespaced_with(cluster.client.clone(), ns, &w.ty.api_resource()),
+                None => Api::all_with(cluster.client.clone(), &w.ty.api_resource()),
+            };
+            let read = api.get(&w.name).await;
+            (w, read)
+        })
+        .buffered(usize::from(selection.concurrency))
+        .collect()
+        .await;
+    for (w, read) in reads {
         let label = match &w.namespace {
             Some(ns) => format!("{} {ns}/{}", w.ty.qualified_kind(), w.name),
             None => format!("{} {}", w.ty.qualified_kind(), w.name),
         };
-        let obj = match api.get(&w.name).await {
+        let obj = match read {
             Ok(o) => o,
             Err(e) if is_code(&e, 404) => {
                 refused.push(refuse(
@@ -311,18 +301,35 @@ async fn plan(
             .filter(|f| !chosen(f))
             .cloned()
             .collect();
+        let resource_version = obj.metadata.resource_version.clone().unwrap_or_default();
+        let live_too = scan::Filter {
+            include_live: true,
+            ..Default::default()
+        };
+        let Some(stuck) = scan::select(
+            &w.ty,
+            obj.metadata,
+            spec_finalizers.clone(),
+            Vec::new(),
+            &live_too,
+            jiff::Timestamp::now(),
+        ) else {
+            refused.push(refuse(label, "has no finalizers", false));
+            continue;
+        };
         let p = Planned {
             ty: w.ty,
             namespace: w.namespace,
             name: w.name,
             uid,
-            resource_version: obj.metadata.resource_version.clone().unwrap_or_default(),
+            resource_version,
             manifest,
             terminating,
             finalizers,
             keep,
             spec_finalizers,
             spec_keep,
+            stuck,
         };
         if p.removed().is_empty() {
             let why = if p.finalizers.is_empty() && p.spec_finalizers.is_empty() {
@@ -350,7 +357,7 @@ async fn check_verdicts(
     args: &ClearArgs,
     refused: &mut Vec<Refusal>,
 ) -> (Vec<Planned>, Vec<String>) {
-    let items: Vec<StuckObject> = planned.iter().map(Planned::as_stuck).collect();
+    let items: Vec<StuckObject> = planned.iter().map(|p| p.stuck.clone()).collect();
     let report = crate::explain::analyze(cluster, api, items, catalog, &args.selection, &[]).await;
     let mut summary = Vec::new();
     for f in &report.findings {
