@@ -466,3 +466,19 @@ fn a_type_removed_between_discovery_and_list_is_not_a_failure() {
         .any(|r| r.path.ends_with("/widgets") && r.status == 404));
     assert!(names(&doc).contains(&"PersistentVolumeClaim/data-postgres-0".to_string()));
 }
+
+#[test]
+fn progress_only_on_a_terminal() {
+    let env = Env::new(&["pvc-protection"]);
+    let piped = env.run(&["scan"]);
+    assert!(
+        !piped.stderr.contains("scanning resource types"),
+        "{piped:?}"
+    );
+    let mut cmd = env.plugin();
+    cmd.arg("scan");
+    let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
+    p.exp_string("scanning resource types").unwrap();
+    let rest = p.exp_eof().unwrap();
+    assert!(rest.contains("data-postgres-0"), "{rest}");
+}
