@@ -55,11 +55,12 @@ impl Planned {
     }
 
     pub fn title(&self) -> String {
-        let kind = self.ty.qualified_kind();
-        match &self.namespace {
-            Some(ns) => format!("{kind} {ns}/{}", self.name),
-            None => format!("{kind} {}", self.name),
-        }
+        discovery::object_title(
+            &self.ty.kind,
+            &self.ty.group,
+            self.namespace.as_deref(),
+            &self.name,
+        )
     }
 
     fn api(&self, cluster: &Cluster) -> Api<DynamicObject> {
@@ -262,10 +263,8 @@ async fn plan(
         .collect()
         .await;
     for (w, read) in reads {
-        let label = match &w.namespace {
-            Some(ns) => format!("{} {ns}/{}", w.ty.qualified_kind(), w.name),
-            None => format!("{} {}", w.ty.qualified_kind(), w.name),
-        };
+        let label =
+            discovery::object_title(&w.ty.kind, &w.ty.group, w.namespace.as_deref(), &w.name);
         let obj = match read {
             Ok(o) => o,
             Err(e) if is_code(&e, 404) => {

@@ -64,11 +64,7 @@ impl StuckObject {
 
     /// kubectl's `-o name` form: `kind.group/name`, lower-case kind.
     pub fn kubectl_name(&self) -> String {
-        format!(
-            "{}/{}",
-            discovery::qualify(&self.kind.to_lowercase(), &self.group),
-            self.name
-        )
+        discovery::kubectl_name(&self.kind, &self.group, &self.name)
     }
 
     /// Every finalizer entry, metadata first.

@@ -65,6 +65,20 @@ impl ApiType {
     }
 }
 
+/// kubectl's `-o name` form: `kind.group/name`, lower-case kind.
+pub fn kubectl_name(kind: &str, group: &str, name: &str) -> String {
+    format!("{}/{}", qualify(&kind.to_lowercase(), group), name)
+}
+
+/// `Kind.group ns/name`, or `Kind.group name` when cluster-scoped: how objects are named in messages.
+pub fn object_title(kind: &str, group: &str, namespace: Option<&str>, name: &str) -> String {
+    let kind = qualify(kind, group);
+    match namespace {
+        Some(ns) => format!("{kind} {ns}/{name}"),
+        None => format!("{kind} {name}"),
+    }
+}
+
 pub fn qualify(name: &str, group: &str) -> String {
     if group.is_empty() {
         name.to_string()

@@ -115,19 +115,16 @@ impl ObjectRef {
 
     /// `kind.group/name`, what `clear` and kubectl accept.
     pub fn kubectl_name(&self) -> String {
-        format!(
-            "{}/{}",
-            crate::cluster::discovery::qualify(&self.kind.to_lowercase(), &self.group),
-            self.name
-        )
+        crate::cluster::discovery::kubectl_name(&self.kind, &self.group, &self.name)
     }
 
     pub fn display(&self) -> String {
-        let kind = crate::cluster::discovery::qualify(&self.kind, &self.group);
-        match &self.namespace {
-            Some(ns) => format!("{kind} {ns}/{}", self.name),
-            None => format!("{kind} {}", self.name),
-        }
+        crate::cluster::discovery::object_title(
+            &self.kind,
+            &self.group,
+            self.namespace.as_deref(),
+            &self.name,
+        )
     }
 }
 

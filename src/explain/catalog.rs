@@ -103,14 +103,6 @@ impl Catalog {
                     .find(|e| glob::matches(&e.finalizer, finalizer))
             })
     }
-
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
 }
 
 #[cfg(test)]
