@@ -5,11 +5,13 @@
 
 use crate::cli::{ClearArgs, DryRun, Selection};
 use crate::cluster::discovery::{self, ApiCatalog};
+use crate::cluster::names::{segment, validate_name, validate_namespace};
 use crate::cluster::resolve::parse_targets;
-use crate::cluster::{ApiType, Cluster, Problem};
+use crate::cluster::{api_for, ApiType, Cluster, Problem};
 use crate::error::{Error, Outcome};
-use crate::explain::analysis::State;
+use crate::explain::analysis::{State, Usage};
 use crate::explain::catalog::Catalog;
+use crate::explain::ExplainReport;
 use crate::glob;
 use crate::render::{self, diff::finalizer_diff, Styling};
 use crate::scan::{self, StuckObject};
@@ -64,10 +66,12 @@ impl Planned {
     }
 
     fn api(&self, cluster: &Cluster) -> Api<DynamicObject> {
-        match &self.namespace {
-            Some(ns) => Api::namespaced_with(cluster.client.clone(), ns, &self.ty.api_resource()),
-            None => Api::all_with(cluster.client.clone(), &self.ty.api_resource()),
-        }
+        api_for(&cluster.client, &self.ty, self.namespace.as_deref())
+    }
+
+    /// The name as a URL path segment.
+    fn segment(&self) -> String {
+        segment(&self.name)
     }
 }
 
@@ -160,6 +164,9 @@ struct Wanted {
     namespace: Option<String>,
     name: String,
     uid: Option<String>,
+    /// From -f: the object as it was reviewed. Only its finalizers may be
+    /// removed, and only while the object still holds exactly those.
+    reviewed: Option<StuckObject>,
 }
 
 async fn wanted(
@@ -185,6 +192,9 @@ async fn wanted(
         .unwrap_or_else(|| cluster.default_namespace.clone());
     if !args.targets.is_empty() {
         let targets = parse_targets(&api.types, &args.targets)?;
+        if targets.iter().any(|t| t.ty.namespaced) {
+            validate_namespace(&default_ns)?;
+        }
         return Ok((
             targets
                 .into_iter()
@@ -193,37 +203,54 @@ async fn wanted(
                     ty: t.ty,
                     name: t.name,
                     uid: None,
+                    reviewed: None,
                 })
                 .collect(),
             Vec::new(),
         ));
     }
-    let (items, problems) = match &args.filename {
-        Some(path) => (read_input(path)?, Vec::new()),
+    let (items, problems, from_file) = match &args.filename {
+        Some(path) => (read_input(path)?, Vec::new(), true),
         None => {
             let report = scan::scan_types(cluster, api, &args.selection, progress).await;
-            (report.items, report.problems)
+            (report.items, report.problems, false)
         }
     };
     let mut out = Vec::new();
     for item in items {
-        let ty = api
-            .types
-            .iter()
-            .find(|t| t.group == item.group && t.plural == item.resource)
-            .ok_or_else(|| {
-                anyhow::anyhow!(
-                    "{}/{}: the cluster does not serve {}",
-                    item.resource,
-                    item.name,
-                    discovery::qualify(&item.resource, &item.group)
-                )
-            })?;
+        let qualified = discovery::qualify(&item.resource, &item.group);
+        let ty = api.find(&item.group, &item.resource).ok_or_else(|| {
+            anyhow::anyhow!(
+                "{qualified}/{}: the cluster does not serve {qualified}",
+                item.name
+            )
+        })?;
+        let label = format!("item {qualified}/{}", item.name);
+        validate_name(&item.name).map_err(|e| Error::Usage(format!("{label}: {e}")))?;
+        match (&item.namespace, ty.namespaced) {
+            (Some(ns), true) => {
+                validate_namespace(ns).map_err(|e| Error::Usage(format!("{label}: {e}")))?
+            }
+            (None, true) => {
+                return Err(Error::Usage(format!(
+                    "{label}: {qualified} is namespaced but the item has no namespace"
+                ))
+                .into())
+            }
+            (Some(ns), false) => {
+                return Err(Error::Usage(format!(
+                    "{label}: {qualified} is cluster-scoped but the item names namespace {ns:?}"
+                ))
+                .into())
+            }
+            (None, false) => {}
+        }
         out.push(Wanted {
             ty: ty.clone(),
             namespace: item.namespace.clone(),
             name: item.name.clone(),
             uid: Some(item.uid.clone()),
+            reviewed: from_file.then(|| item.clone()),
         });
     }
     Ok((out, problems))
@@ -252,11 +279,8 @@ async fn plan(
     // Read every object (full, for the backup) concurrently, keeping the order.
     let reads: Vec<(Wanted, Result<DynamicObject, kube::Error>)> = stream::iter(wanted)
         .map(|w| async move {
-            let api: Api<DynamicObject> = match &w.namespace {
-                Some(ns) => Api::namespaced_with(cluster.client.clone(), ns, &w.ty.api_resource()),
-                None => Api::all_with(cluster.client.clone(), &w.ty.api_resource()),
-            };
-            let read = api.get(&w.name).await;
+            let api = api_for(&cluster.client, &w.ty, w.namespace.as_deref());
+            let read = api.get(&segment(&w.name)).await;
             (w, read)
         })
         .buffered(usize::from(selection.concurrency))
@@ -290,9 +314,31 @@ async fn plan(
         } else {
             Vec::new()
         };
+        if let Some(item) = &w.reviewed {
+            let rv = obj.metadata.resource_version.as_deref().unwrap_or_default();
+            let spec_changed = w.ty.is_namespace() && spec_finalizers != item.spec_finalizers;
+            if rv != item.resource_version && (finalizers != item.finalizers || spec_changed) {
+                let mut now = format!("finalizers {:?} → {:?}", item.finalizers, finalizers);
+                if spec_changed {
+                    now.push_str(&format!(
+                        ", spec.finalizers {:?} → {:?}",
+                        item.spec_finalizers, spec_finalizers
+                    ));
+                }
+                refused.push(refuse(label, format!("changed since it was reviewed (resourceVersion {} → {rv}): {now}; nothing is planned for it. Review the new state and write the file again", item.resource_version), true));
+                continue;
+            }
+        }
+        // From a file, only what was reviewed: the entries the file selected.
+        let reviewed: Option<Vec<String>> = w.reviewed.as_ref().map(|item| {
+            item.matched_finalizers
+                .clone()
+                .unwrap_or_else(|| item.all_finalizers().cloned().collect())
+        });
         let chosen = |f: &String| {
-            selection.finalizers.is_empty()
-                || selection.finalizers.iter().any(|g| glob::matches(g, f))
+            reviewed.as_ref().is_none_or(|r| r.contains(f))
+                && (selection.finalizers.is_empty()
+                    || selection.finalizers.iter().any(|g| glob::matches(g, f)))
         };
         let keep: Vec<String> = finalizers.iter().filter(|f| !chosen(f)).cloned().collect();
         let spec_keep: Vec<String> = spec_finalizers
@@ -333,6 +379,8 @@ async fn plan(
         if p.removed().is_empty() {
             let why = if p.finalizers.is_empty() && p.spec_finalizers.is_empty() {
                 "has no finalizers"
+            } else if reviewed.is_some() {
+                "holds none of the finalizers the file selected (and --finalizer allows)"
             } else {
                 "has no finalizer matching --finalizer"
             };
@@ -346,8 +394,95 @@ async fn plan(
     Ok((planned, refused))
 }
 
-/// Applies explain's verdicts: ALIVE owners (and namespaces that still hold
-/// content) are refused unless `--force`.
+/// Why one finalizer may not be removed on `--yes` alone.
+enum Hold {
+    /// The evidence says no (in use, owner ALIVE or DEGRADED): only `--force` overrides.
+    Force(String),
+    /// The evidence is incomplete: `--force`, or naming the finalizer with
+    /// `--finalizer` and passing `--accept-missing-evidence`.
+    Acknowledge(String),
+}
+
+/// What stands between `p` and the removal of each planned finalizer.
+fn holds(p: &Planned, report: &ExplainReport) -> Vec<(String, Hold)> {
+    let mut out = Vec::new();
+    let ns = p.namespace.as_deref();
+    for f in p.finalizers.iter().filter(|f| !p.keep.contains(f)) {
+        let found = report.findings.iter().find_map(|x| {
+            let o = x.objects.iter().find(|o| o.is(&p.ty.plural, ns, &p.name))?;
+            (x.finalizer == *f).then_some((x, o))
+        });
+        let Some((finding, object)) = found else {
+            out.push((
+                f.clone(),
+                Hold::Acknowledge("no verdict could be formed for it".into()),
+            ));
+            continue;
+        };
+        if object.usage == Usage::InUse {
+            out.push((
+                f.clone(),
+                Hold::Force(format!(
+                    "the finalizer is doing its job: {}",
+                    object.notes.join("; ")
+                )),
+            ));
+        }
+        let evidence: String = finding
+            .evidence
+            .iter()
+            .filter(|e| e.source == "workload" || e.source == "lease")
+            .map(|e| format!("\n        evidence: {}", e.detail))
+            .collect();
+        let missing: Vec<String> = finding
+            .missing_evidence
+            .iter()
+            .map(|m| m.describe())
+            .collect();
+        match finding.state {
+            State::Alive => out.push((f.clone(), Hold::Force(format!(
+                "its owner {} is ALIVE (use --force to clear anyway; its cleanup will not run) — {}{evidence}",
+                finding.owner, finding.recommendation.summary
+            )))),
+            State::Degraded => out.push((f.clone(), Hold::Force(format!(
+                "its owner {} is DEGRADED: bring it back and it removes the finalizer after its cleanup (use --force to clear anyway){evidence}",
+                finding.owner
+            )))),
+            State::Unknown => out.push((f.clone(), Hold::Acknowledge(format!(
+                "whether its owner ({}) is running is UNKNOWN: {}",
+                finding.owner,
+                if missing.is_empty() { finding.recommendation.summary.clone() } else { missing.join("; ") }
+            )))),
+            State::Gone if object.usage == Usage::Unknown || !missing.is_empty() => {
+                out.push((f.clone(), Hold::Acknowledge(missing.join("; "))))
+            }
+            State::Gone => {}
+        }
+    }
+    if p.spec_finalizers != p.spec_keep {
+        // The namespace controller's own report of what is still in the namespace.
+        let conditions = p.manifest["status"]["conditions"].as_array();
+        let content = conditions
+            .into_iter()
+            .flatten()
+            .find(|c| {
+                (c["type"] == "NamespaceContentRemaining"
+                    || c["type"] == "NamespaceFinalizersRemaining")
+                    && c["status"] == "True"
+            })
+            .and_then(|c| c["message"].as_str());
+        if let Some(content) = content {
+            out.push(("kubernetes".into(), Hold::Force(format!("the namespace controller reports content still in it ({content}); removing `kubernetes` would orphan it in etcd. Clear that first (kubectl finalizers explain ns/{}), or use --force", p.name))));
+        } else if conditions.is_none_or(|c| c.is_empty()) {
+            out.push(("kubernetes".into(), Hold::Acknowledge("the namespace controller has reported no conditions, so whether content remains in the namespace cannot be seen".into())));
+        }
+    }
+    out
+}
+
+/// Applies explain's verdicts: only a GONE owner, on complete evidence and with
+/// nothing in use, is cleared on `--yes` alone. Returns the objects to patch, the
+/// owner summary of what they lose, and the acknowledged gaps to show in the plan.
 async fn check_verdicts(
     cluster: &Cluster,
     api: &ApiCatalog,
@@ -355,16 +490,70 @@ async fn check_verdicts(
     catalog: &Catalog,
     args: &ClearArgs,
     refused: &mut Vec<Refusal>,
-) -> (Vec<Planned>, Vec<String>) {
+) -> (Vec<Planned>, Vec<String>, Vec<String>) {
     let items: Vec<StuckObject> = planned.iter().map(|p| p.stuck.clone()).collect();
     let report = crate::explain::analyze(cluster, api, items, catalog, &args.selection, &[]).await;
+    let named = |f: &str| {
+        args.selection
+            .finalizers
+            .iter()
+            .any(|g| g == f && !g.contains(['*', '?']))
+    };
+    let mut kept = Vec::new();
+    let mut acknowledged = Vec::new();
+    for p in planned {
+        let holds = holds(&p, &report);
+        let forced: Vec<String> = holds
+            .iter()
+            .filter_map(|(f, h)| match h {
+                Hold::Force(why) => Some(format!("\n      {f}: {why}")),
+                Hold::Acknowledge(_) => None,
+            })
+            .collect();
+        let gaps: Vec<(&String, &String)> = holds
+            .iter()
+            .filter_map(|(f, h)| match h {
+                Hold::Acknowledge(why) => Some((f, why)),
+                Hold::Force(_) => None,
+            })
+            .collect();
+        if args.force {
+            kept.push(p);
+        } else if !forced.is_empty() {
+            refused.push(refuse(
+                p.title(),
+                format!("refused without --force:{}", forced.concat()),
+                true,
+            ));
+        } else if gaps.is_empty() {
+            kept.push(p);
+        } else if args.accept_missing_evidence && gaps.iter().all(|(f, _)| named(f)) {
+            acknowledged.extend(
+                gaps.iter()
+                    .map(|(f, why)| format!("{}: {f}: clearing although {why}", p.title())),
+            );
+            kept.push(p);
+        } else {
+            let mut why =
+                String::from("the evidence is incomplete, so clearing is refused without --force:");
+            for (f, gap) in &gaps {
+                why.push_str(&format!("\n      {f}: {gap}"));
+            }
+            let names: Vec<&str> = gaps.iter().map(|(f, _)| f.as_str()).collect();
+            why.push_str(&format!(
+                "\n      to clear anyway, name it and acknowledge the gap: --finalizer {} --accept-missing-evidence",
+                names.join(" --finalizer ")
+            ));
+            refused.push(refuse(p.title(), why, true));
+        }
+    }
     let mut summary = Vec::new();
     for f in &report.findings {
-        if planned.iter().any(|p| {
+        if kept.iter().any(|p| {
             p.removed().contains(&f.finalizer)
-                && f.objects.iter().any(|o| {
-                    o.name == p.name && o.namespace == p.namespace && o.resource == p.ty.plural
-                })
+                && f.objects
+                    .iter()
+                    .any(|o| o.is(&p.ty.plural, p.namespace.as_deref(), &p.name))
         }) {
             let skip = f
                 .skipped_if_cleared
@@ -378,52 +567,7 @@ async fn check_verdicts(
             ));
         }
     }
-    let mut kept = Vec::new();
-    for p in planned {
-        let removed = p.removed();
-        let alive: Vec<&crate::explain::analysis::Finding> = report
-            .findings
-            .iter()
-            .filter(|f| f.state == State::Alive && removed.contains(&f.finalizer))
-            .filter(|f| {
-                f.objects.iter().any(|o| {
-                    o.name == p.name && o.namespace == p.namespace && o.resource == p.ty.plural
-                })
-            })
-            .collect();
-        // The namespace controller's own report of what is still in the namespace.
-        let content = p.manifest["status"]["conditions"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|c| c["type"] == "NamespaceContentRemaining" && c["status"] == "True")
-            .and_then(|c| c["message"].as_str())
-            .filter(|_| p.spec_finalizers != p.spec_keep);
-        if !args.force && !alive.is_empty() {
-            let mut why = String::from(
-                "its owner is ALIVE (use --force to clear anyway; its cleanup will not run):",
-            );
-            for f in alive {
-                why.push_str(&format!(
-                    "\n      {}: {} — {}",
-                    f.finalizer, f.owner, f.recommendation.summary
-                ));
-                for e in f
-                    .evidence
-                    .iter()
-                    .filter(|e| e.source == "workload" || e.source == "lease")
-                {
-                    why.push_str(&format!("\n        evidence: {}", e.detail));
-                }
-            }
-            refused.push(refuse(p.title(), why, true));
-        } else if let (false, Some(content)) = (args.force, content) {
-            refused.push(refuse(p.title(), format!("the namespace controller reports content still in it ({content}); removing `kubernetes` would orphan it in etcd. Clear that first (kubectl finalizers explain ns/{}), or use --force", p.name), true));
-        } else {
-            kept.push(p);
-        }
-    }
-    (kept, summary)
+    (kept, summary, acknowledged)
 }
 
 fn state_dir() -> Option<PathBuf> {
@@ -484,7 +628,7 @@ pub fn guarded_patch(p: &Planned) -> Value {
 
 /// Describes what changed since the plan, after a failed guard.
 async fn describe_change(cluster: &Cluster, p: &Planned) -> PatchResult {
-    match p.api(cluster).get(&p.name).await {
+    match p.api(cluster).get(&p.segment()).await {
         Err(e) if is_code(&e, 404) => PatchResult::AlreadyGone,
         Err(e) => PatchResult::Conflict(format!(
             "the object changed since the plan and could not be re-read: {}",
@@ -529,7 +673,7 @@ async fn apply(cluster: &Cluster, p: &Planned, dry_run: bool) -> PatchResult {
         };
         match p
             .api(cluster)
-            .patch(&p.name, &params, &Patch::Json::<()>(ops))
+            .patch(&p.segment(), &params, &Patch::Json::<()>(ops))
             .await
         {
             Ok(o) => rv = o.metadata.resource_version.unwrap_or(rv),
@@ -554,7 +698,7 @@ async fn apply(cluster: &Cluster, p: &Planned, dry_run: bool) -> PatchResult {
             field_manager: Some("kubectl-finalizers".into()),
         };
         match api
-            .replace_subresource("finalize", &p.name, &params, &body)
+            .replace_subresource("finalize", &p.segment(), &params, &body)
             .await
         {
             Ok(_) => {}
@@ -610,7 +754,7 @@ async fn wait_gone(
         why.clear();
         let mut still = Vec::new();
         for p in remaining {
-            match p.api(cluster).get_metadata(&p.name).await {
+            match p.api(cluster).get_metadata(&p.segment()).await {
                 Err(e) if is_code(&e, 404) => {}
                 Ok(m) if m.metadata.uid.as_deref() != Some(&p.uid) => {}
                 Ok(m) => {
@@ -672,8 +816,8 @@ pub async fn run(
     let (wanted, problems) = selected?;
     render::warn_problems(&problems);
     let (planned, mut refused) = plan(cluster, wanted, &args.selection).await?;
-    let (planned, summary) = if planned.is_empty() {
-        (planned, Vec::new())
+    let (planned, summary, acknowledged) = if planned.is_empty() {
+        (planned, Vec::new(), Vec::new())
     } else {
         check_verdicts(cluster, &api, planned, catalog, args, &mut refused).await
     };
@@ -727,6 +871,12 @@ pub async fn run(
     }
     for line in &summary {
         out.push_str(&format!("  {line}\n"));
+    }
+    if !acknowledged.is_empty() {
+        out.push_str("Evidence that was NOT read (acknowledged with --accept-missing-evidence):\n");
+        for line in &acknowledged {
+            out.push_str(&format!("  {line}\n"));
+        }
     }
     render::emit(&out)?;
 
@@ -866,5 +1016,131 @@ pub async fn run(
         Ok(settle(Outcome::Done))
     } else {
         Ok(Outcome::Failed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::explain::analysis::{
+        Action, Finding, Gap, MissingEvidence, ObjectRef, Recommendation,
+    };
+
+    fn planned(finalizers: &[&str], keep: &[&str]) -> Planned {
+        let ty = ApiType {
+            group: String::new(),
+            version: "v1".into(),
+            plural: "persistentvolumeclaims".into(),
+            singular: "persistentvolumeclaim".into(),
+            kind: "PersistentVolumeClaim".into(),
+            namespaced: true,
+            verbs: vec![],
+            short_names: vec![],
+            subresources: vec![],
+        };
+        let strings = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let stuck: StuckObject = serde_json::from_value(json!({
+            "apiVersion": "v1", "kind": "PersistentVolumeClaim", "group": "",
+            "resource": "persistentvolumeclaims", "namespace": "shop", "name": "data", "uid": "u"
+        }))
+        .unwrap();
+        Planned {
+            ty,
+            namespace: Some("shop".into()),
+            name: "data".into(),
+            uid: "u".into(),
+            resource_version: "1".into(),
+            manifest: json!({}),
+            terminating: true,
+            finalizers: strings(finalizers),
+            keep: strings(keep),
+            spec_finalizers: vec![],
+            spec_keep: vec![],
+            stuck,
+        }
+    }
+
+    fn report(state: State, usage: Usage, missing: bool) -> ExplainReport {
+        let object: ObjectRef = serde_json::from_value(json!({
+            "kind": "PersistentVolumeClaim", "group": "", "resource": "persistentvolumeclaims",
+            "namespace": "shop", "name": "data", "terminatingSeconds": 60,
+            "notes": ["mounted by pod shop/db-0 (Running)"]
+        }))
+        .unwrap();
+        let object = ObjectRef { usage, ..object };
+        let missing_evidence = if missing {
+            vec![MissingEvidence {
+                resource: "pods".into(),
+                namespace: Some("shop".into()),
+                state: Gap::Forbidden,
+                code: Some(403),
+                message: "cannot list pods in namespace shop: 403 Forbidden".into(),
+                needed_for: "to see whether a pod mounts it".into(),
+                check: "kubectl auth can-i list pods -n shop".into(),
+            }]
+        } else {
+            vec![]
+        };
+        ExplainReport {
+            findings: vec![Finding {
+                finalizer: "example.com/f".into(),
+                owner: "example operator".into(),
+                project: None,
+                attributed_by: "catalogue".into(),
+                state,
+                evidence: vec![],
+                cleanup: None,
+                skipped_if_cleared: None,
+                risk: None,
+                blockers: vec![],
+                missing_evidence,
+                recommendation: Recommendation {
+                    action: Action::Investigate,
+                    summary: "look".into(),
+                    commands: vec![],
+                },
+                objects: vec![object],
+            }],
+            ..Default::default()
+        }
+    }
+
+    /// `F` needs --force, `A` an acknowledgement (or --force), `-` nothing.
+    fn strongest(h: &[(String, Hold)]) -> &'static str {
+        if h.iter().any(|(_, h)| matches!(h, Hold::Force(_))) {
+            "F"
+        } else if h.is_empty() {
+            "-"
+        } else {
+            "A"
+        }
+    }
+
+    #[test]
+    fn only_a_gone_owner_on_complete_evidence_is_cleared_on_yes_alone() {
+        use State::{Alive, Degraded, Gone};
+        use Usage::{InUse, NotChecked, Unused};
+        let table = [
+            (Gone, NotChecked, false, "-"),
+            (Gone, Unused, false, "-"),
+            (Gone, InUse, false, "F"),
+            (Gone, Usage::Unknown, true, "A"),
+            (Gone, NotChecked, true, "A"),
+            (Alive, Unused, false, "F"),
+            (Degraded, NotChecked, false, "F"),
+            (State::Unknown, NotChecked, false, "A"),
+            (State::Unknown, InUse, false, "F"),
+        ];
+        let p = planned(&["example.com/f"], &[]);
+        for (state, usage, missing, want) in table {
+            let got = strongest(&holds(&p, &report(state, usage, missing)));
+            assert_eq!(got, want, "{state:?} {usage:?} missing={missing}");
+        }
+        // A finalizer kept by the plan is not judged; one without a finding is not cleared blind.
+        let kept = planned(&["example.com/f", "other.io/x"], &["example.com/f"]);
+        let h = holds(&kept, &report(Gone, NotChecked, false));
+        assert_eq!(h.len(), 1);
+        assert_eq!(h[0].0, "other.io/x");
+        assert!(matches!(h[0].1, Hold::Acknowledge(_)));
     }
 }

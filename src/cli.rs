@@ -8,7 +8,8 @@ use std::time::Duration;
 const EXIT_CODES: &str = "\
 Exit codes:
   0  done (for scan: nothing stuck, or --exit-code not given)
-  1  runtime failure (cannot connect, unauthorized, a patch failed)
+  1  runtime failure (cannot connect, unauthorized, a patch failed), or clear
+     refused an object for safety (owner not GONE, evidence not read, in use)
   2  usage error (bad flags; clear without a terminal and without --yes)
   3  declined at the confirmation prompt; nothing changed
   4  incomplete: some resource types could not be read (403, 503, timeout)
@@ -111,7 +112,12 @@ Examples:
   kubectl finalizers clear -f stuck.json --yes --wait
 
   # Everything stuck behind one uninstalled operator, older than an hour
-  kubectl finalizers clear --stuck --finalizer '*.logging.banzaicloud.io/finalizer' --older-than 1h";
+  kubectl finalizers clear --stuck --finalizer '*.logging.banzaicloud.io/finalizer' --older-than 1h
+
+  # The owner's liveness cannot be read (managed control plane, limited RBAC): name the
+  # finalizer and acknowledge what was not read; the plan lists it before the prompt
+  kubectl finalizers clear pvc/scratch -n ci --finalizer kubernetes.io/pvc-protection \\
+      --accept-missing-evidence";
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DryRun {
@@ -153,9 +159,15 @@ pub struct ClearArgs {
     #[arg(short = 'y', long)]
     pub yes: bool,
 
-    /// Also clear finalizers whose owner explain finds ALIVE (its cleanup will not run)
+    /// Clear whatever the evidence says: owners ALIVE, DEGRADED or UNKNOWN, objects
+    /// still in use, evidence that could not be read (their cleanup will not run)
     #[arg(long)]
     pub force: bool,
+
+    /// Clear finalizers named exactly with --finalizer although some evidence could
+    /// not be read (UNKNOWN owner, unread usage checks); the plan lists what was not read
+    #[arg(long)]
+    pub accept_missing_evidence: bool,
 
     /// Where to save each object's manifest before the first write
     /// (default: $XDG_STATE_HOME or ~/.local/state, kubectl-finalizers/backups/<time>)
@@ -256,7 +268,8 @@ pub struct Selection {
         short = 'n',
         long,
         value_name = "NAMESPACE",
-        conflicts_with = "all_namespaces"
+        conflicts_with = "all_namespaces",
+        value_parser = crate::cluster::names::parse_namespace
     )]
     pub namespace: Option<String>,
 

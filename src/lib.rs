@@ -33,6 +33,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
 
 async fn run_clear(kube: &cli::KubeFlags, args: ClearArgs) -> anyhow::Result<Outcome> {
     let styling = Styling::detect(args.color);
+    cluster::resolve::check_names(&args.targets)?;
     let catalog = explain::catalog::Catalog::load(&args.catalogs)?;
     let cluster = Cluster::connect(kube).await?;
     clear::run(&cluster, &args, &styling, &catalog).await
@@ -40,6 +41,7 @@ async fn run_clear(kube: &cli::KubeFlags, args: ClearArgs) -> anyhow::Result<Out
 
 async fn run_explain(kube: &cli::KubeFlags, args: ExplainArgs) -> anyhow::Result<Outcome> {
     let styling = Styling::detect(args.color);
+    cluster::resolve::check_names(&args.targets)?;
     let catalog = explain::catalog::Catalog::load(&args.catalogs)?;
     let cluster = Cluster::connect(kube).await?;
     let progress = render::progress(&styling, "gathering evidence");

@@ -51,6 +51,10 @@ pub struct StuckObject {
     /// Namespaces only: the failure conditions the namespace controller reports.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<NamespaceCondition>,
+    /// With `--finalizer`: the entries that matched it. `clear -f` removes only
+    /// these (absent: every entry in `finalizers` and `specFinalizers`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched_finalizers: Option<Vec<String>>,
 }
 
 impl StuckObject {
@@ -122,12 +126,15 @@ pub fn select(
     if terminating_for.is_none() && !filter.include_live {
         return None;
     }
-    if !filter.finalizer_globs.is_empty()
-        && !finalizers
+    let matched_finalizers = (!filter.finalizer_globs.is_empty()).then(|| {
+        finalizers
             .iter()
             .chain(spec_finalizers.iter())
-            .any(|f| filter.finalizer_globs.iter().any(|g| glob::matches(g, f)))
-    {
+            .filter(|f| filter.finalizer_globs.iter().any(|g| glob::matches(g, f)))
+            .cloned()
+            .collect::<Vec<_>>()
+    });
+    if matched_finalizers.as_ref().is_some_and(|m| m.is_empty()) {
         return None;
     }
     if let Some(min) = filter.older_than {
@@ -154,6 +161,7 @@ pub fn select(
         } else {
             Vec::new()
         },
+        matched_finalizers,
     })
 }
 
@@ -266,20 +274,65 @@ pub async fn scan_types(
         ..Default::default()
     };
     let mut seen = BTreeSet::new();
+    let mut not_found = Vec::new();
     for r in results {
         match r {
             Ok(items) => report.items.extend(items),
-            // A type removed between discovery and its list (a CRD being deleted)
-            // has nothing left to report.
-            Err(p) if p.code == Some(404) => {}
+            Err(p) if p.code == Some(404) => not_found.push(p),
             Err(p) => report.problems.push(p),
         }
     }
+    report
+        .problems
+        .extend(confirm_removed(cluster, &types, not_found, concurrency).await);
     // The same object can be served by two groups (events, events.k8s.io).
     report.items.sort_by_key(sort_key);
     report.items.retain(|o| seen.insert(o.uid.clone()));
     report.problems.sort_by(|a, b| a.scope.cmp(&b.scope));
     report
+}
+
+/// A 404 on a list means "nothing there" only for a type that discovery no
+/// longer serves (a CRD deleted since). Any other 404 (a proxy, a wrong server
+/// path) is a problem: the type was not listed. Returns the problems.
+async fn confirm_removed(
+    cluster: &Cluster,
+    types: &[&ApiType],
+    not_found: Vec<Problem>,
+    concurrency: usize,
+) -> Vec<Problem> {
+    if not_found.is_empty() {
+        return Vec::new();
+    }
+    let again = match discovery::discover(&cluster.client, concurrency).await {
+        Ok(c) => c,
+        Err(e) => {
+            return not_found
+                .into_iter()
+                .map(|mut p| {
+                    p.message = format!(
+                        "{}; discovery could not be read again to tell whether the type was removed: {e:#}",
+                        p.message
+                    );
+                    p
+                })
+                .collect()
+        }
+    };
+    not_found
+        .into_iter()
+        .filter(|p| {
+            let ty = types.iter().find(|t| t.qualified_resource() == p.scope);
+            ty.is_some_and(|t| again.find(&t.group, &t.plural).is_some())
+        })
+        .map(|mut p| {
+            p.message = format!(
+                "{} (the list answered 404 although discovery still serves the type: a proxy in the way, or a wrong server path?)",
+                p.message
+            );
+            p
+        })
+        .collect()
 }
 
 fn sort_key(o: &StuckObject) -> (String, bool, String, String, String) {

@@ -106,6 +106,8 @@ fn the_patch_is_guarded_and_removes_exactly_the_named_entry() {
         "shop",
         "--finalizer",
         "a.example.com/one",
+        // No controller owns it: the owner is UNKNOWN, so it is named and acknowledged.
+        "--accept-missing-evidence",
         "--yes",
     ]);
     assert_eq!(run.code, 0, "{run:?}");
@@ -193,6 +195,7 @@ fn a_finalizer_added_between_plan_and_apply_is_not_removed() {
         "-n",
         "shop",
         "--include-live",
+        "--force",
         "--yes",
     ]);
     assert_eq!(run.code, 1, "{run:?}");
@@ -222,15 +225,15 @@ fn live_objects_and_alive_owners_are_refused_without_the_flags() {
     let alive = env.run(&["clear", "pvc/data-postgres-0", "-n", "shop", "--yes"]);
     assert_eq!(alive.code, 1, "{alive:?}");
     assert!(
-        alive
-            .stderr
-            .contains("its owner is ALIVE (use --force to clear anyway"),
+        alive.stderr.contains(
+            "kubernetes.io/pvc-protection: the finalizer is doing its job: mounted by pod shop/postgres-0 (Running)"
+        ),
         "{alive:?}"
     );
     assert!(
         alive
             .stderr
-            .contains("mounted by pod shop/postgres-0 (Running)"),
+            .contains("is ALIVE (use --force to clear anyway; its cleanup will not run)"),
         "{alive:?}"
     );
     assert!(env.cluster.writes().is_empty());
@@ -569,6 +572,7 @@ fn wait_reports_what_still_holds_an_object() {
         "shop",
         "--finalizer",
         "a.example.com/one",
+        "--accept-missing-evidence",
         "--yes",
         "--wait",
         "--timeout",
@@ -600,6 +604,7 @@ fn ctrl_c_stops_issuing_patches_and_reports_what_was_done() {
         "shop",
         "--finalizer",
         "example.com/hold",
+        "--accept-missing-evidence",
         "--concurrency",
         "1",
         "--yes",

@@ -1,5 +1,7 @@
 //! Which resource types the cluster serves: aggregated discovery (two requests)
-//! with a fallback to the legacy per-group documents. Groups that cannot be
+//! with a fallback to the legacy per-group documents. Every served version is
+//! walked, as `kubectl api-resources` does, so a kind served only at a
+//! non-preferred version is not missed. Group versions that cannot be
 //! discovered (an unavailable APIService) are reported, never silently dropped.
 
 use super::Problem;
@@ -12,7 +14,8 @@ use serde_json::Value;
 
 const AGGREGATED_ACCEPT: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json";
 
-/// One served resource type (the group's preferred version).
+/// One served resource type, at the group's preferred version where the
+/// resource exists there, else at the first version that serves it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiType {
     pub group: String,
@@ -159,7 +162,8 @@ fn add_aggregated_group(catalog: &mut ApiCatalog, group: &APIGroupDiscovery) {
         .as_ref()
         .and_then(|m| m.name.clone())
         .unwrap_or_default();
-    let mut preferred_taken = false;
+    // Versions come in the server's priority order; the first non-stale one is
+    // preferred, so "first version that serves it" is client-go's rule.
     for version in &group.versions {
         let v = version.version.clone().unwrap_or_default();
         let gv = qualify_gv(&name, &v);
@@ -172,17 +176,13 @@ fn add_aggregated_group(catalog: &mut ApiCatalog, group: &APIGroupDiscovery) {
             ));
             continue;
         }
-        if preferred_taken {
-            continue;
-        }
-        preferred_taken = true;
         for r in &version.resources {
             let kind = r
                 .response_kind
                 .as_ref()
                 .and_then(|k| k.kind.clone())
                 .unwrap_or_default();
-            catalog.types.push(ApiType {
+            catalog.add(ApiType {
                 group: name.clone(),
                 version: v.clone(),
                 plural: r.resource.clone().unwrap_or_default(),
@@ -198,6 +198,28 @@ fn add_aggregated_group(catalog: &mut ApiCatalog, group: &APIGroupDiscovery) {
                     .collect(),
             });
         }
+    }
+}
+
+impl ApiCatalog {
+    /// Adds a type unless the group already has it at a higher-priority version.
+    fn add(&mut self, ty: ApiType) {
+        if ty.plural.is_empty()
+            || self
+                .types
+                .iter()
+                .any(|t| t.group == ty.group && t.plural == ty.plural)
+        {
+            return;
+        }
+        self.types.push(ty);
+    }
+
+    /// The type serving `resource` in `group`, at whatever version discovery chose.
+    pub fn find(&self, group: &str, resource: &str) -> Option<&ApiType> {
+        self.types
+            .iter()
+            .find(|t| t.group == group && t.plural == resource)
     }
 }
 
@@ -229,17 +251,34 @@ async fn legacy(
             .map(|v| (String::new(), v.to_string()))
             .collect()
     } else {
+        // Preferred version first, then the others in the server's order.
         doc["groups"]
             .as_array()
             .into_iter()
             .flatten()
-            .filter_map(|g| {
-                let name = g["name"].as_str()?;
-                let version = g["preferredVersion"]["version"].as_str()?;
-                Some((name.to_string(), version.to_string()))
+            .flat_map(|g| {
+                let name = g["name"].as_str().unwrap_or_default().to_string();
+                let preferred = g["preferredVersion"]["version"]
+                    .as_str()
+                    .unwrap_or_default();
+                let mut versions: Vec<String> = g["versions"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|v| v["version"].as_str().map(String::from))
+                    .collect();
+                if let Some(i) = versions.iter().position(|v| v == preferred) {
+                    let p = versions.remove(i);
+                    versions.insert(0, p);
+                } else if !preferred.is_empty() {
+                    versions.insert(0, preferred.to_string());
+                }
+                versions.into_iter().map(move |v| (name.clone(), v))
             })
+            .filter(|(name, _)| !name.is_empty())
             .collect()
     };
+    let order: Vec<(String, String)> = paths.clone();
     let results: Vec<_> = stream::iter(paths)
         .map(|(group, version)| async move {
             let path = if group.is_empty() {
@@ -254,7 +293,9 @@ async fn legacy(
         .collect()
         .await;
     let mut results = results;
-    results.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    // Back into discovery order, so that each group's preferred version wins.
+    let rank = |g: &str, v: &str| order.iter().position(|(og, ov)| og == g && ov == v);
+    results.sort_by_key(|(g, v, _)| rank(g, v));
     for (group, version, result) in results {
         let gv = qualify_gv(&group, &version);
         match result.and_then(|(_, body)| parse::<Value>(&gv, &body)) {
@@ -283,7 +324,7 @@ async fn legacy(
                             .filter_map(|s| s.as_str().map(String::from))
                             .collect()
                     };
-                    catalog.types.push(ApiType {
+                    catalog.add(ApiType {
                         group: group.clone(),
                         version: version.clone(),
                         plural: plural.to_string(),
@@ -299,4 +340,49 @@ async fn legacy(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_served_version_is_walked_preferred_first() {
+        let group: APIGroupDiscovery = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "monitoring.coreos.com"},
+            "versions": [
+                {"version": "v1", "resources": [
+                    {"resource": "prometheuses", "responseKind": {"kind": "Prometheus"}, "scope": "Namespaced", "verbs": ["list"]}
+                ]},
+                {"version": "v1beta1", "freshness": "Stale", "resources": []},
+                {"version": "v1alpha1", "resources": [
+                    {"resource": "prometheuses", "responseKind": {"kind": "Prometheus"}, "scope": "Namespaced", "verbs": ["list"]},
+                    {"resource": "alertmanagerconfigs", "responseKind": {"kind": "AlertmanagerConfig"}, "scope": "Namespaced", "verbs": ["list"]}
+                ]}
+            ]
+        }))
+        .unwrap();
+        let mut catalog = ApiCatalog::default();
+        add_aggregated_group(&mut catalog, &group);
+        let found: Vec<(String, String)> = catalog
+            .types
+            .iter()
+            .map(|t| (t.plural.clone(), t.version.clone()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("prometheuses".to_string(), "v1".to_string()),
+                ("alertmanagerconfigs".to_string(), "v1alpha1".to_string())
+            ]
+        );
+        assert_eq!(catalog.problems.len(), 1, "the stale version is named");
+        assert_eq!(catalog.problems[0].scope, "monitoring.coreos.com/v1beta1");
+        assert_eq!(
+            catalog
+                .find("monitoring.coreos.com", "alertmanagerconfigs")
+                .map(|t| t.kind.as_str()),
+            Some("AlertmanagerConfig")
+        );
+    }
 }

@@ -5,7 +5,7 @@
 
 use super::{ApiType, Problem};
 use k8s_openapi::api::core::v1::Namespace;
-use kube::api::{Api, DynamicObject, ListParams, ObjectList, ObjectMeta};
+use kube::api::{Api, ListParams, ObjectList, ObjectMeta};
 use kube::Client;
 use std::future::Future;
 use std::time::Duration;
@@ -83,11 +83,7 @@ pub async fn metadata_pages(
     chunk: u32,
     mut on_page: impl FnMut(Vec<ObjectMeta>),
 ) -> Result<(), Problem> {
-    let ar = ty.api_resource();
-    let api: Api<DynamicObject> = match namespace {
-        Some(ns) if ty.namespaced => Api::namespaced_with(client.clone(), ns, &ar),
-        _ => Api::all_with(client.clone(), &ar),
-    };
+    let api = super::api_for(client, ty, namespace);
     let api = &api;
     pages(
         &ty.qualified_resource(),

@@ -4,6 +4,7 @@
 pub mod config;
 pub mod discovery;
 pub mod list;
+pub mod names;
 pub mod resolve;
 
 pub use config::Identity;
@@ -11,6 +12,7 @@ pub use discovery::{ApiCatalog, ApiType};
 
 use crate::cli::KubeFlags;
 use anyhow::Context;
+use kube::api::{Api, DynamicObject};
 use kube::Client;
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +36,17 @@ impl Cluster {
             identity,
             default_namespace,
         })
+    }
+}
+
+/// The API of `ty`, in `namespace` when the type is namespaced and one is given,
+/// else across the cluster. The namespace is escaped as a path segment; callers
+/// escape object names with [`names::segment`].
+pub fn api_for(client: &Client, ty: &ApiType, namespace: Option<&str>) -> Api<DynamicObject> {
+    let ar = ty.api_resource();
+    match namespace {
+        Some(ns) if ty.namespaced => Api::namespaced_with(client.clone(), &names::segment(ns), &ar),
+        _ => Api::all_with(client.clone(), &ar),
     }
 }
 

@@ -1,6 +1,7 @@
 //! kubectl's resource syntax: `TYPE/NAME`, `TYPE NAME…`, with TYPE a plural,
 //! singular, short name or kind, optionally qualified `.group`.
 
+use super::names::validate_name;
 use super::ApiType;
 use crate::error::Error;
 
@@ -39,6 +40,20 @@ pub fn resolve_type<'a>(types: &'a [ApiType], spec: &str) -> Result<&'a ApiType,
     )))
 }
 
+/// Checks the names in `TYPE/NAME …` or `TYPE NAME …` without resolving types,
+/// so that a bad name is refused before any request is sent.
+pub fn check_names(args: &[String]) -> Result<(), Error> {
+    let mut type_seen = false;
+    for arg in args {
+        match arg.split_once('/') {
+            Some((_, name)) => validate_name(name)?,
+            None if type_seen => validate_name(arg)?,
+            None => type_seen = true,
+        }
+    }
+    Ok(())
+}
+
 /// Parses `TYPE/NAME …` or `TYPE NAME …` into targets.
 pub fn parse_targets(types: &[ApiType], args: &[String]) -> Result<Vec<Target>, Error> {
     let mut out = Vec::new();
@@ -48,12 +63,14 @@ pub fn parse_targets(types: &[ApiType], args: &[String]) -> Result<Vec<Target>, 
             if name.is_empty() || name.contains('/') {
                 return Err(Error::Usage(format!("{arg:?} is not TYPE/NAME")));
             }
+            validate_name(name)?;
             out.push(Target {
                 ty: resolve_type(types, ty)?.clone(),
                 name: name.to_string(),
             });
             pending = None;
         } else if let Some(ty) = pending {
+            validate_name(arg)?;
             out.push(Target {
                 ty: ty.clone(),
                 name: arg.clone(),
@@ -150,5 +167,7 @@ mod tests {
         );
         assert!(parse_targets(&types, &["pvc".to_string()]).is_err());
         assert!(parse_targets(&types, &["pvc/".to_string()]).is_err());
+        assert!(parse_targets(&types, &["pvc/a?dryRun=All".to_string()]).is_err());
+        assert!(parse_targets(&types, &["pvc".to_string(), "..".to_string()]).is_err());
     }
 }

@@ -3,7 +3,10 @@
 //! skips and what to do. Pure: no I/O.
 
 use super::catalog::{Catalog, Check, Entry, Risk};
-use super::evidence::{Snapshot, Workload};
+use super::evidence::{
+    ReadState, Snapshot, SourceRead, Workload, LEASES, OWNER_SEARCH, PERSISTENT_VOLUMES,
+    PERSISTENT_VOLUME_CLAIMS, PODS,
+};
 use crate::cluster::ApiType;
 use crate::glob;
 use crate::scan::StuckObject;
@@ -98,6 +101,84 @@ pub struct ObjectRef {
     pub terminating_seconds: Option<u64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// What the finalizer's usage check found (absent: it has none).
+    #[serde(default, skip_serializing_if = "Usage::is_not_checked")]
+    pub usage: Usage,
+}
+
+/// Whether the finalizer is still doing its job on an object (a pod mounts the
+/// claim, the volume is bound, dependents remain), as far as was read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Usage {
+    /// The finalizer has no usage check.
+    #[default]
+    NotChecked,
+    /// Checked: nothing uses the object any more.
+    Unused,
+    /// Checked: the finalizer is protecting something in use.
+    InUse,
+    /// The check's evidence could not be read: not "unused".
+    Unknown,
+}
+
+impl Usage {
+    pub fn is_not_checked(&self) -> bool {
+        *self == Usage::NotChecked
+    }
+}
+
+/// Evidence a verdict needed that was not read, and why it matters.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct MissingEvidence {
+    /// `plural.group` of the list, or what could not be seen.
+    pub resource: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// forbidden | failed | not-read | not-visible
+    pub state: Gap,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<u16>,
+    /// What the server said, or what was looked for.
+    pub message: String,
+    /// What the verdict needed it for.
+    pub needed_for: String,
+    /// A command that shows more.
+    pub check: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Gap {
+    Forbidden,
+    Failed,
+    NotRead,
+    /// Read, but what was looked for is not there to see (a managed control plane's Lease).
+    NotVisible,
+}
+
+impl MissingEvidence {
+    fn unread(read: &SourceRead, needed_for: &str) -> MissingEvidence {
+        MissingEvidence {
+            resource: read.resource.clone(),
+            namespace: read.namespace.clone(),
+            state: match read.state {
+                ReadState::Forbidden => Gap::Forbidden,
+                ReadState::Failed => Gap::Failed,
+                _ => Gap::NotRead,
+            },
+            code: read.code,
+            message: read.describe(),
+            needed_for: needed_for.into(),
+            check: read.check_command(),
+        }
+    }
+
+    /// One line: what is missing and what it was needed for.
+    pub fn describe(&self) -> String {
+        format!("{} — needed {}", self.message, self.needed_for)
+    }
 }
 
 impl ObjectRef {
@@ -110,7 +191,13 @@ impl ObjectRef {
             name: o.name.clone(),
             terminating_seconds: o.terminating_seconds,
             notes: Vec::new(),
+            usage: Usage::NotChecked,
         }
+    }
+
+    /// Whether this is the object `(resource, namespace, name)`.
+    pub fn is(&self, resource: &str, namespace: Option<&str>, name: &str) -> bool {
+        self.resource == resource && self.namespace.as_deref() == namespace && self.name == name
     }
 
     /// `kind.group/name`, what `clear` and kubectl accept.
@@ -148,6 +235,10 @@ pub struct Finding {
     pub risk: Option<Risk>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub blockers: Vec<String>,
+    /// Evidence this verdict needed that could not be read: while any is listed,
+    /// the state is never GONE and `clear` refuses without an explicit acknowledgement.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_evidence: Vec<MissingEvidence>,
     pub recommendation: Recommendation,
     pub objects: Vec<ObjectRef>,
 }
@@ -181,6 +272,8 @@ pub struct Inputs<'a> {
     pub catalog: &'a Catalog,
     pub snapshot: &'a Snapshot,
     pub dependents: &'a Dependents,
+    /// How listing each type for dependents went (empty when nothing waits on dependents).
+    pub dependent_reads: &'a [SourceRead],
     pub pv_claims: &'a PvClaims,
     pub now: jiff::Timestamp,
 }
@@ -612,10 +705,13 @@ fn finding(inputs: &Inputs, finalizer: &str, objects: &[&StuckObject]) -> Findin
     };
     ev.extend(cands.iter().map(|(_, e)| e.clone()));
 
-    // Is the owner alive?
+    // Is the owner alive? Each verdict names what it rests on; what was not read
+    // goes into `missing`, and a verdict that needs it becomes UNKNOWN.
+    let mut missing: Vec<MissingEvidence> = Vec::new();
     let builtin = entry.is_some_and(|e| e.builtin);
     let state = if builtin {
         let e = entry.expect("builtin implies an entry");
+        let lease_read = s.read_of(LEASES, None);
         let leases: Vec<_> = s
             .leases
             .iter()
@@ -635,14 +731,40 @@ fn finding(inputs: &Inputs, finalizer: &str, objects: &[&StuckObject]) -> Findin
                 "kube-apiserver itself removes this finalizer, and it is answering".into(),
             ));
             State::Alive
+        } else if !lease_read.is_read() {
+            missing.push(MissingEvidence::unread(
+                &lease_read,
+                &format!(
+                    "to see whether {} is running (its lease {})",
+                    e.owner,
+                    e.leases.join(", ")
+                ),
+            ));
+            ev.push(evidence(
+                "lease",
+                Strength::Strong,
+                format!(
+                    "whether {} is running cannot be seen: {}",
+                    e.owner,
+                    lease_read.describe()
+                ),
+            ));
+            State::Unknown
         } else if leases.is_empty() {
+            let wanted = e.leases.join(", ");
+            missing.push(MissingEvidence {
+                resource: LEASES.into(),
+                namespace: None,
+                state: Gap::NotVisible,
+                code: None,
+                message: format!("no lease {wanted} is visible: the control plane may be managed by your provider"),
+                needed_for: format!("to see whether {} is running", e.owner),
+                check: format!("kubectl get lease -n {}", wanted.split('/').next().unwrap_or("kube-system")),
+            });
             ev.push(evidence(
                 "lease",
                 Strength::Weak,
-                format!(
-                    "no lease {} is visible: the control plane may be managed by your provider",
-                    e.leases.join(", ")
-                ),
+                format!("no lease {wanted} is visible: the control plane may be managed by your provider"),
             ));
             State::Unknown
         } else {
@@ -664,29 +786,84 @@ fn finding(inputs: &Inputs, finalizer: &str, objects: &[&StuckObject]) -> Findin
             let (st, more) = assess(w, entry, s, inputs.now);
             ev.extend(more);
             best = best.min(st);
+            // Readiness then rests on the workload's own status; say what was not seen.
+            for read in s.unread(&[PODS], Some(&w.namespace)) {
+                if !missing
+                    .iter()
+                    .any(|m| m.resource == read.resource && m.namespace == read.namespace)
+                {
+                    missing.push(MissingEvidence::unread(
+                        &read,
+                        &format!("to see whether {}'s pods are healthy", w.reference()),
+                    ));
+                }
+            }
+        }
+        for read in s.unread(&[LEASES], None) {
+            missing.push(MissingEvidence::unread(
+                &read,
+                "to see whether the controller's leader-election lease is renewed",
+            ));
         }
         best
-    } else if entry.is_some() || !named_served.is_empty() {
-        let patterns = entry
-            .map(|e| e.workloads.join(", "))
-            .filter(|p| !p.is_empty())
-            .unwrap_or_else(|| "any name".into());
-        ev.push(evidence("workload", Strength::Strong, format!("no Deployment, StatefulSet or DaemonSet matching {patterns} exists, and no workload's service account may update {resource}{}", if group.is_empty() { String::new() } else { format!(".{group}") })));
-        State::Gone
     } else {
+        let unread = s.unread(&OWNER_SEARCH, None);
         let qualified = crate::cluster::discovery::qualify(resource, group);
-        ev.push(evidence("workload", Strength::Weak, format!("no workload's service account may update {qualified}; the finalizer is not catalogued")));
-        State::Unknown
+        if !unread.is_empty() {
+            let who = entry
+                .map(|e| e.owner.clone())
+                .unwrap_or_else(|| "its controller".into());
+            for read in &unread {
+                missing.push(MissingEvidence::unread(read, &format!("to tell whether {who} still runs (GONE needs every workload and RBAC list)")));
+            }
+            ev.push(evidence(
+                "workload",
+                Strength::Strong,
+                format!(
+                    "whether {who} still runs cannot be seen: {} could not be read",
+                    unread
+                        .iter()
+                        .map(|r| r.resource.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+            State::Unknown
+        } else if entry.is_some() || !named_served.is_empty() {
+            let patterns = entry
+                .map(|e| e.workloads.join(", "))
+                .filter(|p| !p.is_empty())
+                .unwrap_or_else(|| "any name".into());
+            ev.push(evidence("workload", Strength::Strong, format!("no Deployment, StatefulSet or DaemonSet matching {patterns} exists, and no workload's service account may update {qualified}")));
+            State::Gone
+        } else {
+            ev.push(evidence("workload", Strength::Weak, format!("no workload's service account may update {qualified}; the finalizer is not catalogued")));
+            State::Unknown
+        }
     };
 
-    // Per-object checks.
+    // Per-object checks: is the finalizer still doing its job?
     let mut refs: Vec<ObjectRef> = objects.iter().map(|o| ObjectRef::of(o)).collect();
     let mut waiting_on: Vec<String> = Vec::new();
     match entry.and_then(|e| e.check) {
         Some(Check::PvcInUse) => {
             for (r, o) in refs.iter_mut().zip(objects) {
                 let ns = o.namespace.clone().unwrap_or_default();
-                for p in s.pods.get(&ns).into_iter().flatten() {
+                let Some(pods) = s.pods.get(&ns) else {
+                    let read = s.read_of(PODS, Some(&ns));
+                    r.usage = Usage::Unknown;
+                    r.notes.push(format!(
+                        "whether a pod mounts it is unknown: {}",
+                        read.describe()
+                    ));
+                    missing.push(MissingEvidence::unread(
+                        &read,
+                        &format!("to see whether a pod still mounts {}", r.display()),
+                    ));
+                    continue;
+                };
+                r.usage = Usage::Unused;
+                for p in pods {
                     let phase = p
                         .status
                         .as_ref()
@@ -710,15 +887,26 @@ fn finding(inputs: &Inputs, finalizer: &str, objects: &[&StuckObject]) -> Findin
                         );
                         waiting_on.push(format!("{}: {note}", r.display()));
                         r.notes.push(note);
+                        r.usage = Usage::InUse;
                     }
                 }
-                if r.notes.is_empty() {
+                if r.usage == Usage::Unused {
                     r.notes.push("no pod mounts it".into());
                 }
             }
         }
         Some(Check::PvBound) => {
+            let unread = s.unread(&[PERSISTENT_VOLUMES, PERSISTENT_VOLUME_CLAIMS], None);
             for r in refs.iter_mut() {
+                if let Some(read) = unread.first() {
+                    r.usage = Usage::Unknown;
+                    r.notes.push(format!(
+                        "whether it is still bound is unknown: {}",
+                        read.describe()
+                    ));
+                    continue;
+                }
+                r.usage = Usage::Unused;
                 if let Some((ns, claim, exists)) = inputs.pv_claims.get(&r.name) {
                     let note = if *exists {
                         format!("bound to claim {ns}/{claim}, which still exists")
@@ -727,18 +915,45 @@ fn finding(inputs: &Inputs, finalizer: &str, objects: &[&StuckObject]) -> Findin
                     };
                     if *exists {
                         waiting_on.push(format!("{}: {note}", r.display()));
+                        r.usage = Usage::InUse;
                     }
                     r.notes.push(note);
                 }
             }
+            for read in &unread {
+                missing.push(MissingEvidence::unread(
+                    read,
+                    "to see whether the volume is still bound to a claim",
+                ));
+            }
         }
         Some(Check::Dependents) => {
+            let unread: Vec<&SourceRead> = inputs
+                .dependent_reads
+                .iter()
+                .filter(|r| !r.is_read())
+                .collect();
             for (r, o) in refs.iter_mut().zip(objects) {
+                r.usage = Usage::Unused;
                 for d in inputs.dependents.get(&o.uid).into_iter().flatten() {
                     let note = format!("waits for dependent {d}");
                     waiting_on.push(format!("{}: {note}", r.display()));
                     r.notes.push(note);
+                    r.usage = Usage::InUse;
                 }
+                if r.usage == Usage::Unused && !unread.is_empty() {
+                    r.usage = Usage::Unknown;
+                    r.notes.push(format!(
+                        "whether dependents remain is unknown: {} type(s) could not be listed",
+                        unread.len()
+                    ));
+                }
+            }
+            for read in unread {
+                missing.push(MissingEvidence::unread(
+                    read,
+                    "to see whether dependents that block the deletion remain",
+                ));
             }
         }
         _ => {}
@@ -755,12 +970,19 @@ fn finding(inputs: &Inputs, finalizer: &str, objects: &[&StuckObject]) -> Findin
         .filter_map(|o| o.terminating_seconds)
         .max()
         .unwrap_or(0);
+    let unknown_usage: Vec<String> = refs
+        .iter()
+        .filter(|r| r.usage == Usage::Unknown)
+        .map(|r| format!("{}: {}", r.display(), r.notes.join("; ")))
+        .collect();
     let recommendation = recommend(&RecommendInput {
         finalizer,
         entry,
         state,
         blockers: &blockers,
         waiting_on: &waiting_on,
+        unknown_usage: &unknown_usage,
+        missing: &missing,
         cands: &cands.iter().map(|(w, _)| *w).collect::<Vec<_>>(),
         objects: &refs,
         longest,
@@ -777,6 +999,7 @@ fn finding(inputs: &Inputs, finalizer: &str, objects: &[&StuckObject]) -> Findin
         skipped_if_cleared: entry.map(|e| e.skipped.clone()),
         risk: entry.map(|e| e.risk),
         blockers,
+        missing_evidence: missing,
         recommendation,
         objects: refs,
     }
@@ -788,6 +1011,8 @@ struct RecommendInput<'a> {
     state: State,
     blockers: &'a [String],
     waiting_on: &'a [String],
+    unknown_usage: &'a [String],
+    missing: &'a [MissingEvidence],
     cands: &'a [&'a Workload],
     objects: &'a [ObjectRef],
     longest: u64,
@@ -832,6 +1057,31 @@ fn recommend(i: &RecommendInput) -> Recommendation {
             action: Action::Wait,
             summary: format!("The finalizer is doing its job: {}. Resolve that first; the finalizer then goes by itself.", i.waiting_on.join("; ")),
             commands: Vec::new(),
+        };
+    }
+    if !i.unknown_usage.is_empty() {
+        return Recommendation {
+            action: Action::Investigate,
+            summary: format!(
+                "Whether the finalizer is still doing its job cannot be seen ({}). Unread is not unused: get that evidence read, or check by hand, before clearing.",
+                i.unknown_usage.join("; ")
+            ),
+            commands: unique_checks(i.missing),
+        };
+    }
+    if i.state == State::Unknown && i.missing.iter().any(|m| m.state != Gap::NotVisible) {
+        let who = if i.entry.is_some() {
+            i.owner.to_string()
+        } else {
+            format!("the owner of {}", i.finalizer)
+        };
+        return Recommendation {
+            action: Action::Investigate,
+            summary: format!(
+                "Whether {who} is running cannot be told: {}. A verdict needs that evidence; clear refuses without it unless you name the finalizer and pass --accept-missing-evidence (or --force).",
+                i.missing.iter().map(|m| m.message.clone()).collect::<Vec<_>>().join("; ")
+            ),
+            commands: unique_checks(i.missing),
         };
     }
     match i.state {
@@ -898,6 +1148,17 @@ fn recommend(i: &RecommendInput) -> Recommendation {
     }
 }
 
+/// The distinct `check` commands of `missing`, in order.
+fn unique_checks(missing: &[MissingEvidence]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for m in missing {
+        if !out.contains(&m.check) {
+            out.push(m.check.clone());
+        }
+    }
+    out
+}
+
 /// A finding about a finalizer nothing carries (`explain --finalizer NAME`).
 pub fn finding_without_objects(inputs: &Inputs, finalizer: &str) -> Finding {
     let placeholder = StuckObject {
@@ -915,6 +1176,7 @@ pub fn finding_without_objects(inputs: &Inputs, finalizer: &str) -> Finding {
         finalizers: vec![finalizer.to_string()],
         spec_finalizers: Vec::new(),
         conditions: Vec::new(),
+        matched_finalizers: None,
     };
     let mut f = finding(inputs, finalizer, &[&placeholder]);
     f.objects.clear();

@@ -1,7 +1,8 @@
 //! The evidence snapshot: a fixed set of cluster-wide lists (metadata-only where
 //! that is enough), read once per run, plus pods and EndpointSlices for the few
 //! namespaces the candidates live in. The number of requests does not depend on
-//! how many objects are stuck.
+//! how many objects are stuck. Every list is recorded as read, forbidden or
+//! failed, so that no verdict can rest on a list that was never read.
 
 use crate::cluster::Problem;
 use futures::{stream, StreamExt};
@@ -20,6 +21,7 @@ use k8s_openapi::kube_aggregator::pkg::apis::apiregistration::v1::APIService;
 use kube::api::{Api, ListParams, ObjectMeta};
 use kube::{Client, Resource};
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A controller candidate: one Deployment, StatefulSet or DaemonSet.
@@ -138,7 +140,116 @@ pub struct Snapshot {
     pub ready_services: BTreeSet<(String, String)>,
     /// Namespaces whose EndpointSlices were read.
     pub endpoint_namespaces: BTreeSet<String>,
+    /// Every evidence list attempted, and how it went.
+    pub reads: Vec<SourceRead>,
     pub problems: Vec<Problem>,
+}
+
+/// The evidence lists, by resource (`plural.group`).
+pub const DEPLOYMENTS: &str = "deployments.apps";
+pub const STATEFULSETS: &str = "statefulsets.apps";
+pub const DAEMONSETS: &str = "daemonsets.apps";
+pub const CLUSTER_ROLES: &str = "clusterroles.rbac.authorization.k8s.io";
+pub const CLUSTER_ROLE_BINDINGS: &str = "clusterrolebindings.rbac.authorization.k8s.io";
+pub const ROLES: &str = "roles.rbac.authorization.k8s.io";
+pub const ROLE_BINDINGS: &str = "rolebindings.rbac.authorization.k8s.io";
+pub const LEASES: &str = "leases.coordination.k8s.io";
+pub const PODS: &str = "pods";
+pub const PERSISTENT_VOLUMES: &str = "persistentvolumes";
+pub const PERSISTENT_VOLUME_CLAIMS: &str = "persistentvolumeclaims";
+
+/// What a GONE verdict rests on: no workload may exist that could be the owner,
+/// and none may be allowed to update the resource.
+pub const OWNER_SEARCH: [&str; 7] = [
+    DEPLOYMENTS,
+    STATEFULSETS,
+    DAEMONSETS,
+    CLUSTER_ROLES,
+    CLUSTER_ROLE_BINDINGS,
+    ROLES,
+    ROLE_BINDINGS,
+];
+
+/// How reading one evidence list went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReadState {
+    Read,
+    /// 401/403: the user may not read it.
+    Forbidden,
+    /// Any other error: 5xx, timeout, connection, unreadable answer.
+    Failed,
+    /// Not attempted (nothing asked for it before the verdict needed it).
+    NotRead,
+}
+
+/// One evidence list: what, where, and how reading it went.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceRead {
+    /// `plural.group`, or `plural` for the core group.
+    pub resource: String,
+    /// Absent: read across the cluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub state: ReadState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<u16>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
+}
+
+impl SourceRead {
+    pub fn of(resource: &str, namespace: Option<&str>, result: Result<(), &Problem>) -> SourceRead {
+        let (state, code, message) = match result {
+            Ok(()) => (ReadState::Read, None, String::new()),
+            Err(p) if matches!(p.code, Some(401) | Some(403)) => {
+                (ReadState::Forbidden, p.code, p.message.clone())
+            }
+            Err(p) => (ReadState::Failed, p.code, p.message.clone()),
+        };
+        SourceRead {
+            resource: resource.into(),
+            namespace: namespace.map(String::from),
+            state,
+            code,
+            message,
+        }
+    }
+
+    pub fn is_read(&self) -> bool {
+        self.state == ReadState::Read
+    }
+
+    /// `kubectl auth can-i list <resource> -A|-n NS`: whether the user may read it.
+    pub fn check_command(&self) -> String {
+        let scope = match &self.namespace {
+            Some(ns) => format!("-n {ns}"),
+            None => "-A".into(),
+        };
+        format!("kubectl auth can-i list {} {scope}", self.resource)
+    }
+
+    /// `cannot list pods in namespace shop: 403 Forbidden — check: kubectl auth can-i …`
+    pub fn describe(&self) -> String {
+        let scope = match &self.namespace {
+            Some(ns) => format!("in namespace {ns}"),
+            None => "cluster-wide".into(),
+        };
+        let why = match (self.state, self.code) {
+            (ReadState::Read, _) => return format!("{} {scope} was read", self.resource),
+            (ReadState::NotRead, _) => "it was not read".to_string(),
+            (ReadState::Forbidden, Some(c)) => format!("{c} Forbidden"),
+            (ReadState::Forbidden, None) => "forbidden".to_string(),
+            (ReadState::Failed, Some(c)) => format!("HTTP {c}: {}", self.message),
+            (ReadState::Failed, None) => self.message.clone(),
+        };
+        format!(
+            "cannot list {} {scope}: {why} (check: {})",
+            self.resource,
+            self.check_command()
+        )
+    }
 }
 
 async fn list_all<K>(client: &Client) -> Result<Vec<K>, Problem>
@@ -178,11 +289,22 @@ where
     Ok(out)
 }
 
-fn keep<T>(problems: &mut Vec<Problem>, r: Result<Vec<T>, Problem>) -> Vec<T> {
-    r.unwrap_or_else(|p| {
-        problems.push(p);
-        Vec::new()
-    })
+/// Records how reading `resource` went; a failure also becomes a problem.
+fn record<T>(
+    reads: &mut Vec<SourceRead>,
+    problems: &mut Vec<Problem>,
+    resource: &str,
+    namespace: Option<&str>,
+    r: Result<Vec<T>, Problem>,
+) -> Option<Vec<T>> {
+    reads.push(SourceRead::of(resource, namespace, r.as_ref().map(|_| ())));
+    match r {
+        Ok(items) => Some(items),
+        Err(p) => {
+            problems.push(p);
+            None
+        }
+    }
 }
 
 fn labels(m: Option<&BTreeMap<String, String>>) -> BTreeMap<String, String> {
@@ -230,9 +352,8 @@ impl Snapshot {
             list_all::<APIService>(client),
         );
         let mut s = Snapshot::default();
-        let p = &mut s.problems;
-        s.crds = keep(p, crds);
-        for d in keep(p, deployments) {
+        s.crds = s.keep("customresourcedefinitions.apiextensions.k8s.io", None, crds);
+        for d in s.keep(DEPLOYMENTS, None, deployments) {
             let (spec, status) = (d.spec.unwrap_or_default(), d.status.unwrap_or_default());
             let desired = spec.replicas.unwrap_or(1);
             let ready = status.ready_replicas.unwrap_or(0);
@@ -245,7 +366,7 @@ impl Snapshot {
                 ready,
             ));
         }
-        for d in keep(p, statefulsets) {
+        for d in s.keep(STATEFULSETS, None, statefulsets) {
             let (spec, status) = (d.spec.unwrap_or_default(), d.status.unwrap_or_default());
             let desired = spec.replicas.unwrap_or(1);
             let ready = status.ready_replicas.unwrap_or(0);
@@ -258,7 +379,7 @@ impl Snapshot {
                 ready,
             ));
         }
-        for d in keep(p, daemonsets) {
+        for d in s.keep(DAEMONSETS, None, daemonsets) {
             let (spec, status) = (d.spec.unwrap_or_default(), d.status.unwrap_or_default());
             let (desired, ready) = (status.desired_number_scheduled, status.number_ready);
             s.workloads.push(Workload::new(
@@ -270,7 +391,7 @@ impl Snapshot {
                 ready,
             ));
         }
-        for r in keep(p, cluster_roles) {
+        for r in s.keep(CLUSTER_ROLES, None, cluster_roles) {
             s.roles.push(RbacRole {
                 kind: "ClusterRole",
                 namespace: None,
@@ -278,7 +399,7 @@ impl Snapshot {
                 rules: r.rules.unwrap_or_default(),
             });
         }
-        for r in keep(p, roles) {
+        for r in s.keep(ROLES, None, roles) {
             s.roles.push(RbacRole {
                 kind: "Role",
                 namespace: r.metadata.namespace,
@@ -286,7 +407,7 @@ impl Snapshot {
                 rules: r.rules.unwrap_or_default(),
             });
         }
-        for b in keep(p, cluster_bindings) {
+        for b in s.keep(CLUSTER_ROLE_BINDINGS, None, cluster_bindings) {
             s.bindings.push(RbacBinding {
                 kind: "ClusterRoleBinding",
                 namespace: None,
@@ -296,7 +417,7 @@ impl Snapshot {
                 subjects: b.subjects.unwrap_or_default(),
             });
         }
-        for b in keep(p, bindings) {
+        for b in s.keep(ROLE_BINDINGS, None, bindings) {
             s.bindings.push(RbacBinding {
                 kind: "RoleBinding",
                 namespace: b.metadata.namespace,
@@ -306,8 +427,12 @@ impl Snapshot {
                 subjects: b.subjects.unwrap_or_default(),
             });
         }
-        s.leases = keep(p, leases);
-        for c in keep(p, validating) {
+        s.leases = s.keep(LEASES, None, leases);
+        for c in s.keep(
+            "validatingwebhookconfigurations.admissionregistration.k8s.io",
+            None,
+            validating,
+        ) {
             let name = c.metadata.name.unwrap_or_default();
             for w in c.webhooks.unwrap_or_default() {
                 let policy = w.failure_policy.as_deref();
@@ -321,7 +446,11 @@ impl Snapshot {
                 ));
             }
         }
-        for c in keep(p, mutating) {
+        for c in s.keep(
+            "mutatingwebhookconfigurations.admissionregistration.k8s.io",
+            None,
+            mutating,
+        ) {
             let name = c.metadata.name.unwrap_or_default();
             for w in c.webhooks.unwrap_or_default() {
                 let policy = w.failure_policy.as_deref();
@@ -335,7 +464,7 @@ impl Snapshot {
                 ));
             }
         }
-        s.apiservices = keep(p, apiservices);
+        s.apiservices = s.keep("apiservices.apiregistration.k8s.io", None, apiservices);
         s
     }
 
@@ -356,8 +485,10 @@ impl Snapshot {
             .collect()
             .await;
         for (ns, r) in pods {
-            let list = keep(&mut self.problems, r);
-            self.pods.insert(ns, list);
+            // Only a list that was read says which pods exist; a failed one says nothing.
+            if let Some(list) = record(&mut self.reads, &mut self.problems, PODS, Some(&ns), r) {
+                self.pods.insert(ns, list);
+            }
         }
         let slices: Vec<(String, Result<Vec<EndpointSlice>, Problem>)> =
             stream::iter(endpoint_namespaces)
@@ -370,7 +501,8 @@ impl Snapshot {
                 .await;
         for (ns, r) in slices {
             let ok = r.is_ok();
-            for slice in keep(&mut self.problems, r) {
+            let slices = self.keep("endpointslices.discovery.k8s.io", Some(&ns), r);
+            for slice in slices {
                 let service = slice
                     .metadata
                     .labels
@@ -389,6 +521,41 @@ impl Snapshot {
                 self.endpoint_namespaces.insert(ns);
             }
         }
+    }
+
+    /// Records how reading `resource` went; the items, or none if it failed.
+    pub fn keep<T>(
+        &mut self,
+        resource: &str,
+        namespace: Option<&str>,
+        r: Result<Vec<T>, Problem>,
+    ) -> Vec<T> {
+        record(&mut self.reads, &mut self.problems, resource, namespace, r).unwrap_or_default()
+    }
+
+    /// How reading `resource` (in `namespace`, or cluster-wide) went; `NotRead`
+    /// when it was never attempted.
+    pub fn read_of(&self, resource: &str, namespace: Option<&str>) -> SourceRead {
+        self.reads
+            .iter()
+            .find(|r| r.resource == resource && r.namespace.as_deref() == namespace)
+            .cloned()
+            .unwrap_or_else(|| SourceRead {
+                resource: resource.into(),
+                namespace: namespace.map(String::from),
+                state: ReadState::NotRead,
+                code: None,
+                message: String::new(),
+            })
+    }
+
+    /// Those of `resources` (in `namespace`) that were not read.
+    pub fn unread(&self, resources: &[&str], namespace: Option<&str>) -> Vec<SourceRead> {
+        resources
+            .iter()
+            .map(|r| self.read_of(r, namespace))
+            .filter(|r| !r.is_read())
+            .collect()
     }
 
     /// Pods of `workload`, by its selector's labels.

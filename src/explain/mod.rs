@@ -7,15 +7,16 @@ pub mod evidence;
 
 use crate::cli::Selection;
 use crate::cluster::discovery::{self, ApiCatalog};
+use crate::cluster::names::segment;
 use crate::cluster::resolve::{parse_targets, Target};
-use crate::cluster::{list, Cluster, Problem};
+use crate::cluster::{api_for, list, Cluster, Problem};
 use crate::scan::{self, Filter, StuckObject};
 use analysis::{Dependents, Finding, Inputs, NamespaceReport, PvClaims};
 use catalog::Catalog;
-use evidence::Snapshot;
+use evidence::{Snapshot, SourceRead};
 use futures::{stream, StreamExt};
 use k8s_openapi::api::core::v1::{Namespace, PersistentVolume, PersistentVolumeClaim};
-use kube::api::{Api, DynamicObject, ListParams};
+use kube::api::{Api, ListParams};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::sync::Mutex;
@@ -28,6 +29,9 @@ pub struct ExplainReport {
     pub findings: Vec<Finding>,
     /// The objects explained, in the scan's schema (so `clear -f` accepts this document).
     pub items: Vec<StuckObject>,
+    /// Every evidence list and how reading it went (read, forbidden, failed).
+    #[serde(default)]
+    pub evidence_sources: Vec<SourceRead>,
     pub problems: Vec<Problem>,
 }
 
@@ -54,13 +58,16 @@ async fn fetch_targets(
         include_live: true,
         ..Default::default()
     };
+    if targets.iter().any(|t| t.ty.namespaced) {
+        crate::cluster::names::validate_namespace(&namespace)?;
+    }
     let now = jiff::Timestamp::now();
     let mut items = Vec::new();
     let mut problems = Vec::new();
     for t in targets {
         if t.ty.is_namespace() {
             let ns: Namespace = Api::all(cluster.client.clone())
-                .get(&t.name)
+                .get(&segment(&t.name))
                 .await
                 .map_err(|e| {
                     anyhow::anyhow!(
@@ -80,12 +87,8 @@ async fn fetch_targets(
             problems.extend(report.problems);
             continue;
         }
-        let dynamic: Api<DynamicObject> = if t.ty.namespaced {
-            Api::namespaced_with(cluster.client.clone(), &namespace, &t.ty.api_resource())
-        } else {
-            Api::all_with(cluster.client.clone(), &t.ty.api_resource())
-        };
-        let meta = dynamic.get_metadata(&t.name).await.map_err(|e| {
+        let dynamic = api_for(&cluster.client, &t.ty, Some(&namespace));
+        let meta = dynamic.get_metadata(&segment(&t.name)).await.map_err(|e| {
             let where_ = if t.ty.namespaced {
                 format!(" in namespace {namespace}")
             } else {
@@ -112,20 +115,22 @@ async fn fetch_targets(
 
 /// Objects whose ownerReferences block the foreground deletion of `owners`
 /// (one metadata list per type, only when some object waits on dependents).
+/// Every type's list is recorded: a failed one means dependents may be missing.
 async fn find_dependents(
     cluster: &Cluster,
     api: &ApiCatalog,
     owners: &BTreeSet<String>,
     chunk: u32,
     concurrency: usize,
-) -> Dependents {
+) -> (Dependents, Vec<SourceRead>) {
     let found = Mutex::new(Dependents::new());
+    let reads = Mutex::new(Vec::new());
     let types: Vec<_> = api.types.iter().filter(|t| t.can("list")).collect();
     stream::iter(types)
         .for_each_concurrent(concurrency, |ty| {
-            let found = &found;
+            let (found, reads) = (&found, &reads);
             async move {
-                let _ = list::metadata_pages(&cluster.client, ty, None, None, chunk, |page| {
+                let result = list::metadata_pages(&cluster.client, ty, None, None, chunk, |page| {
                     for m in page {
                         for r in m.owner_references.iter().flatten() {
                             if owners.contains(&r.uid) && r.block_owner_deletion == Some(true) {
@@ -161,18 +166,22 @@ async fn find_dependents(
                     }
                 })
                 .await;
+                // A type deleted since discovery has no dependents left.
+                let result = result.or_else(|p| if p.code == Some(404) { Ok(()) } else { Err(p) });
+                let read =
+                    SourceRead::of(&ty.qualified_resource(), None, result.as_ref().map(|_| ()));
+                reads.lock().expect("dependents lock").push(read);
             }
         })
         .await;
-    found.into_inner().expect("dependents lock")
+    let mut reads = reads.into_inner().expect("dependents lock");
+    reads.sort_by(|a, b| a.resource.cmp(&b.resource));
+    (found.into_inner().expect("dependents lock"), reads)
 }
 
-/// Where each stuck PersistentVolume is bound (two cluster-wide lists).
-async fn pv_claims(
-    cluster: &Cluster,
-    items: &[StuckObject],
-    problems: &mut Vec<Problem>,
-) -> PvClaims {
+/// Where each stuck PersistentVolume is bound (two cluster-wide lists, recorded
+/// in the snapshot as evidence).
+async fn pv_claims(cluster: &Cluster, items: &[StuckObject], snapshot: &mut Snapshot) -> PvClaims {
     let mut out = PvClaims::new();
     if !items
         .iter()
@@ -182,32 +191,31 @@ async fn pv_claims(
     }
     let pvs = Api::<PersistentVolume>::all(cluster.client.clone())
         .list(&ListParams::default())
-        .await;
+        .await
+        .map(|l| l.items)
+        .map_err(|e| Problem::from_kube("persistentvolumes", &e));
     let pvcs = Api::<PersistentVolumeClaim>::all(cluster.client.clone())
         .list_metadata(&ListParams::default())
-        .await;
-    match (pvs, pvcs) {
-        (Ok(pvs), Ok(pvcs)) => {
-            let claims: BTreeSet<(String, String)> = pvcs
-                .items
-                .iter()
-                .map(|c| {
-                    (
-                        c.metadata.namespace.clone().unwrap_or_default(),
-                        c.metadata.name.clone().unwrap_or_default(),
-                    )
-                })
-                .collect();
-            for pv in pvs.items {
-                if let Some(r) = pv.spec.and_then(|s| s.claim_ref) {
-                    let key = (r.namespace.unwrap_or_default(), r.name.unwrap_or_default());
-                    let exists = claims.contains(&key);
-                    out.insert(pv.metadata.name.unwrap_or_default(), (key.0, key.1, exists));
-                }
-            }
+        .await
+        .map(|l| l.items)
+        .map_err(|e| Problem::from_kube("persistentvolumeclaims", &e));
+    let pvs = snapshot.keep(evidence::PERSISTENT_VOLUMES, None, pvs);
+    let pvcs = snapshot.keep(evidence::PERSISTENT_VOLUME_CLAIMS, None, pvcs);
+    let claims: BTreeSet<(String, String)> = pvcs
+        .iter()
+        .map(|c| {
+            (
+                c.metadata.namespace.clone().unwrap_or_default(),
+                c.metadata.name.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    for pv in pvs {
+        if let Some(r) = pv.spec.and_then(|s| s.claim_ref) {
+            let key = (r.namespace.unwrap_or_default(), r.name.unwrap_or_default());
+            let exists = claims.contains(&key);
+            out.insert(pv.metadata.name.unwrap_or_default(), (key.0, key.1, exists));
         }
-        (Err(e), _) => problems.push(Problem::from_kube("persistentvolumes", &e)),
-        (_, Err(e)) => problems.push(Problem::from_kube("persistentvolumeclaims", &e)),
     }
     out
 }
@@ -270,12 +278,12 @@ pub async fn analyze(
         })
         .map(|o| o.uid.clone())
         .collect();
-    let dependents = if owners.is_empty() {
-        Dependents::new()
+    let (dependents, dependent_reads) = if owners.is_empty() {
+        (Dependents::new(), Vec::new())
     } else {
         find_dependents(cluster, api, &owners, selection.chunk_size, concurrency).await
     };
-    let claims = pv_claims(cluster, &items, &mut snapshot.problems).await;
+    let claims = pv_claims(cluster, &items, &mut snapshot).await;
     let pod_ns = analysis::pod_namespaces(&items, catalog, &snapshot);
     let hook_ns = analysis::webhook_namespaces(&snapshot);
     snapshot
@@ -295,6 +303,7 @@ pub async fn analyze(
         catalog,
         snapshot: &snapshot,
         dependents: &dependents,
+        dependent_reads: &dependent_reads,
         pv_claims: &claims,
         now: jiff::Timestamp::now(),
     };
@@ -308,11 +317,20 @@ pub async fn analyze(
         }
     }
     let namespaces = analysis::namespaces(&inputs);
-    let problems = std::mem::take(&mut snapshot.problems);
+    let mut problems = std::mem::take(&mut snapshot.problems);
+    problems.extend(
+        dependent_reads
+            .iter()
+            .filter(|r| !r.is_read())
+            .map(|r| Problem::new(&r.resource, r.code, "", &r.message)),
+    );
+    let mut evidence_sources = std::mem::take(&mut snapshot.reads);
+    evidence_sources.extend(dependent_reads.into_iter().filter(|r| !r.is_read()));
     ExplainReport {
         namespaces,
         findings,
         items,
+        evidence_sources,
         problems,
     }
 }

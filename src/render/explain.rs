@@ -115,6 +115,16 @@ fn finding(out: &mut String, f: &Finding, color: bool) {
         };
         let _ = writeln!(out, "    [{strength}] {}: {}", e.source, e.detail);
     }
+    if !f.missing_evidence.is_empty() {
+        let _ = writeln!(
+            out,
+            "  {}",
+            paint("not read (the verdict cannot rest on it):", "1;35", color)
+        );
+        for m in &f.missing_evidence {
+            let _ = writeln!(out, "    {}", m.describe());
+        }
+    }
     if let Some(c) = &f.cleanup {
         let _ = writeln!(out, "  its cleanup: {c}");
     }
@@ -240,6 +250,22 @@ pub fn render(
     }
     for f in &report.findings {
         finding(&mut out, f, color);
+    }
+    let unread: Vec<_> = report
+        .evidence_sources
+        .iter()
+        .filter(|r| !r.is_read())
+        .collect();
+    if !unread.is_empty() {
+        let _ = writeln!(
+            out,
+            "Evidence that could not be read ({} of {} lists):",
+            unread.len(),
+            report.evidence_sources.len()
+        );
+        for r in unread {
+            let _ = writeln!(out, "  {}", r.describe());
+        }
     }
     Ok(out)
 }
