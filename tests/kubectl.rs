@@ -7,6 +7,7 @@ mod support;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use support::{kubectl, run, Env, Run};
+use testcluster::{ControlPlane, Fault, FaultAction, Options};
 
 fn kubectl_at(env: &Env, binary: &std::path::Path, args: &[&str]) -> Run {
     support::run_kubectl(env, binary, args, None)
@@ -493,5 +494,362 @@ fn kubectl_finds_runs_and_completes_the_plugin() {
             .stdout
             .starts_with("syslogngconfigs.logging.banzaicloud.io/cluster-syslog\tterminating\n"),
         "{names:?}"
+    );
+}
+
+/// A RoleBinding of the built-in-like `pod-reader` ClusterRole for `user` in `ns`.
+fn pod_reader(user: &str, ns: &str) -> String {
+    format!(
+        "apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {{name: pod-reader-{user}}}
+rules: [{{apiGroups: [''], resources: [pods], verbs: [get, list, watch]}}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {{name: {user}-reads-pods, namespace: {ns}}}
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: pod-reader-{user}}}
+subjects: [{{kind: User, name: {user}}}]
+"
+    )
+}
+
+#[test]
+fn kubectl_is_refused_exactly_as_rbac_refuses() {
+    let Some(k) = kubectl() else { return };
+    let env = Env::new(&["pvc-protection"]);
+    env.cluster.add_user("jane", "jane-token");
+    env.cluster.add_user("bob", "bob-token");
+    env.cluster.load(&pod_reader("bob", "shop")).unwrap();
+    env.write_kubeconfig();
+
+    let unbound = kubectl_at(
+        &env,
+        &k,
+        &["get", "pods", "-A", "--context", "testcluster-jane"],
+    );
+    assert_eq!(unbound.code, 1, "{unbound:?}");
+    assert_eq!(
+        unbound.stderr,
+        "Error from server (Forbidden): pods is forbidden: User \"jane\" cannot list resource \"pods\" in API group \"\" at the cluster scope\n"
+    );
+
+    let in_shop = kubectl_at(
+        &env,
+        &k,
+        &[
+            "get",
+            "pods",
+            "-n",
+            "shop",
+            "-o",
+            "name",
+            "--context",
+            "testcluster-bob",
+        ],
+    );
+    assert_eq!(in_shop.stdout, "pod/postgres-0\n", "{in_shop:?}");
+    let everywhere = kubectl_at(
+        &env,
+        &k,
+        &["get", "pods", "-A", "--context", "testcluster-bob"],
+    );
+    assert_eq!(
+        everywhere.stderr,
+        "Error from server (Forbidden): pods is forbidden: User \"bob\" cannot list resource \"pods\" in API group \"\" at the cluster scope\n"
+    );
+    let elsewhere = kubectl_at(
+        &env,
+        &k,
+        &[
+            "get",
+            "pod",
+            "x",
+            "-n",
+            "default",
+            "--context",
+            "testcluster-bob",
+        ],
+    );
+    assert_eq!(
+        elsewhere.stderr,
+        "Error from server (Forbidden): pods \"x\" is forbidden: User \"bob\" cannot get resource \"pods\" in API group \"\" in the namespace \"default\"\n"
+    );
+}
+
+#[test]
+fn kubectl_impersonates_and_asks_can_i() {
+    let Some(k) = kubectl() else { return };
+    let env = Env::new(&["pvc-protection"]);
+    env.cluster.add_user("jane", "jane-token");
+    env.write_kubeconfig();
+
+    // admin (system:masters) may impersonate; jane's answers are jane's rights.
+    let can_i = |args: &[&str]| {
+        let mut all = vec!["auth", "can-i"];
+        all.extend_from_slice(args);
+        kubectl_at(&env, &k, &all)
+    };
+    let no = can_i(&["list", "pods", "--as", "jane"]);
+    assert_eq!((no.code, no.stdout.as_str()), (1, "no\n"), "{no:?}");
+    env.cluster.load(&pod_reader("jane", "default")).unwrap();
+    let yes = can_i(&["list", "pods", "--as", "jane"]);
+    assert_eq!((yes.code, yes.stdout.as_str()), (0, "yes\n"), "{yes:?}");
+    let not_everywhere = can_i(&["list", "pods", "-A", "--as", "jane"]);
+    assert_eq!(not_everywhere.stdout, "no\n", "{not_everywhere:?}");
+    let review = env
+        .cluster
+        .requests()
+        .into_iter()
+        .rfind(|r| r.path.ends_with("/selfsubjectaccessreviews"))
+        .expect("kubectl asked the API");
+    assert_eq!(
+        (review.user.as_str(), review.authenticated_user.as_str()),
+        ("jane", "admin")
+    );
+
+    // jane may not impersonate anyone: every request is refused, discovery first.
+    let refused = kubectl_at(
+        &env,
+        &k,
+        &[
+            "get",
+            "pods",
+            "--as",
+            "someone",
+            "--context",
+            "testcluster-jane",
+        ],
+    );
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert_eq!(
+        refused.stderr,
+        "Error from server (Forbidden): users \"someone\" is forbidden: User \"jane\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope\n"
+    );
+}
+
+#[test]
+fn kubectl_finds_a_type_served_only_at_an_older_version() {
+    let Some(k) = kubectl() else { return };
+    let env = Env::new(&["prometheus-operator"]);
+    let old = k.with_file_name("kubectl.1.28");
+    // kubectl 1.28 asks for aggregated discovery in its v2beta1 form.
+    let binaries: Vec<&std::path::Path> = [k.as_path(), old.as_path()]
+        .into_iter()
+        .filter(|b| b.is_file())
+        .collect();
+    for b in binaries {
+        let resources = kubectl_at(
+            &env,
+            b,
+            &["api-resources", "--api-group", "monitoring.coreos.com"],
+        );
+        let lines: Vec<Vec<&str>> = resources
+            .stdout
+            .lines()
+            .map(|l| l.split_whitespace().collect())
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                vec!["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"],
+                vec![
+                    "alertmanagerconfigs",
+                    "amcfg",
+                    "monitoring.coreos.com/v1alpha1",
+                    "true",
+                    "AlertmanagerConfig"
+                ],
+                vec![
+                    "alertmanagers",
+                    "am",
+                    "monitoring.coreos.com/v1",
+                    "true",
+                    "Alertmanager"
+                ],
+                vec![
+                    "prometheuses",
+                    "prom",
+                    "monitoring.coreos.com/v1",
+                    "true",
+                    "Prometheus"
+                ],
+            ],
+            "{}: {resources:?}",
+            b.display()
+        );
+        let stuck = kubectl_at(&env, b, &["get", "alertmanagerconfigs", "-A", "-o", "custom-columns=NS:.metadata.namespace,NAME:.metadata.name,FINALIZERS:.metadata.finalizers[*],DELETING:.metadata.deletionTimestamp"]);
+        let rows = support::rows(&stuck.stdout);
+        assert_eq!(rows.len(), 1, "{}: {stuck:?}", b.display());
+        assert_eq!(
+            rows[0][..3],
+            [
+                "monitoring",
+                "team-alerts",
+                "monitoring.coreos.com/status-cleanup"
+            ],
+            "{stuck:?}"
+        );
+        assert!(rows[0][3].ends_with('Z'), "{stuck:?}");
+    }
+}
+
+#[test]
+fn kubectl_sees_the_control_plane_its_provider_shows() {
+    let Some(k) = kubectl() else { return };
+    let own = Env::new(&[]);
+    let pods = kubectl_at(
+        &own,
+        &k,
+        &[
+            "get",
+            "pods",
+            "-n",
+            "kube-system",
+            "-l",
+            "tier=control-plane",
+            "-o",
+            "name",
+        ],
+    );
+    assert_eq!(
+        pods.stdout,
+        "pod/etcd-control-plane-1\npod/kube-apiserver-control-plane-1\npod/kube-controller-manager-control-plane-1\npod/kube-scheduler-control-plane-1\n",
+        "{pods:?}"
+    );
+
+    let eks = Env::with_options(
+        &[],
+        Options {
+            control_plane: ControlPlane::Managed { leases: true },
+            ..Default::default()
+        },
+    );
+    let none = kubectl_at(&eks, &k, &["get", "pods", "-n", "kube-system"]);
+    assert_eq!(
+        none.stderr, "No resources found in kube-system namespace.\n",
+        "{none:?}"
+    );
+    let holders = kubectl_at(
+        &eks,
+        &k,
+        &[
+            "get",
+            "leases",
+            "-n",
+            "kube-system",
+            "-o",
+            "jsonpath={range .items[*]}{.metadata.name}={.spec.holderIdentity}{\"\\n\"}{end}",
+        ],
+    );
+    let lines: Vec<&str> = holders.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{holders:?}");
+    assert!(
+        lines[0].starts_with("kube-controller-manager=ip-10-0-57-94.ec2.internal_"),
+        "{holders:?}"
+    );
+    assert!(
+        lines[1].starts_with("kube-scheduler=ip-10-0-38-14.ec2.internal_"),
+        "{holders:?}"
+    );
+}
+
+#[test]
+fn kubectl_reports_injected_faults_as_it_would_a_real_server_s() {
+    let Some(k) = kubectl() else { return };
+    let env = Env::new(&["pvc-protection"]);
+    let once = |method: &str, path: &str, action: FaultAction| Fault {
+        method: Some(method.into()),
+        path_contains: path.into(),
+        times: Some(1),
+        action,
+    };
+    env.cluster.fault(once(
+        "GET",
+        "/persistentvolumeclaims",
+        FaultAction::Status {
+            code: 500,
+            retry_after: None,
+        },
+    ));
+    let failed = kubectl_at(&env, &k, &["get", "pvc", "-n", "shop"]);
+    assert_eq!(
+        failed.stderr,
+        "Error from server (InternalError): Internal error occurred: injected fault\n"
+    );
+
+    // A proxy's HTML page is not a Status: client-go wraps it.
+    let page = "<html><body><h1>502 Bad Gateway</h1></body></html>\n";
+    env.cluster.fault(once(
+        "GET",
+        "/persistentvolumeclaims",
+        FaultAction::Body {
+            code: 502,
+            content_type: "text/html".into(),
+            body: page.into(),
+        },
+    ));
+    let proxy = kubectl_at(&env, &k, &["get", "pvc", "-n", "shop"]);
+    assert_eq!(
+        proxy.stderr,
+        "Error from server (InternalError): an error on the server (\"<html><body><h1>502 Bad Gateway</h1></body></html>\") has prevented the request from succeeding (get persistentvolumeclaims)\n"
+    );
+
+    // The PATCH was applied; only its answer was lost.
+    kubectl_at(&env, &k, &["create", "configmap", "cfg", "-n", "shop"]);
+    env.cluster
+        .fault(once("PATCH", "/configmaps/cfg", FaultAction::LoseResponse));
+    let lost = kubectl_at(
+        &env,
+        &k,
+        &["label", "configmap", "cfg", "-n", "shop", "touched=yes"],
+    );
+    assert_eq!(
+        (lost.code, lost.stderr.as_str()),
+        (1, "Unable to connect to the server: unexpected EOF\n")
+    );
+    let cm = env.cluster.object("", "configmaps", "shop", "cfg").unwrap();
+    assert_eq!(cm["metadata"]["labels"]["touched"], "yes");
+
+    env.cluster.fault(once(
+        "GET",
+        "/persistentvolumeclaims",
+        FaultAction::Truncate,
+    ));
+    let cut = kubectl_at(&env, &k, &["get", "pvc", "-n", "shop", "-o", "name"]);
+    assert_eq!(cut.code, 1, "{cut:?}");
+    assert!(cut.stderr.ends_with("error: unexpected error when reading response body. Please retry. Original error: unexpected EOF\n"), "{cut:?}");
+
+    // Go retries an idempotent request whose connection closed before any answer.
+    env.cluster.clear_requests();
+    env.cluster
+        .fault(once("GET", "/persistentvolumeclaims", FaultAction::Reset));
+    let reset = kubectl_at(&env, &k, &["get", "pvc", "-n", "shop", "-o", "name"]);
+    assert_eq!(
+        reset.stdout, "persistentvolumeclaim/data-postgres-0\n",
+        "{reset:?}"
+    );
+    let tries: Vec<_> = env
+        .cluster
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/persistentvolumeclaims"))
+        .map(|r| (r.fault, r.status))
+        .collect();
+    assert_eq!(tries, [(Some("reset".to_string()), 0), (None, 200)]);
+
+    env.cluster
+        .fault(once("GET", "/persistentvolumeclaims", FaultAction::Hang));
+    let hang = kubectl_at(
+        &env,
+        &k,
+        &["get", "pvc", "-n", "shop", "--request-timeout", "1s"],
+    );
+    // Which of Go's two timers fires first varies; both say the client gave up.
+    assert_eq!(hang.code, 1, "{hang:?}");
+    assert!(
+        hang.stderr == "Unable to connect to the server: context deadline exceeded\n"
+            || hang.stderr == "Unable to connect to the server: net/http: request canceled (Client.Timeout exceeded while awaiting headers)\n",
+        "{hang:?}"
     );
 }

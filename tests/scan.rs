@@ -222,6 +222,10 @@ fn legacy_discovery_reports_the_503_group_too() {
 fn forbidden_types_are_warned_per_group_and_the_rest_is_scanned() {
     let env = Env::new(&["logging-operator", "pvc-protection"]);
     env.cluster.add_user("jane", "jane-token");
+    // RBAC makes jane an admin; the deny rules then take two types away.
+    env.cluster
+        .load("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: jane-admin}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\nsubjects: [{kind: User, name: jane}]\n")
+        .unwrap();
     for resource in ["persistentvolumeclaims", "secrets"] {
         env.cluster.deny(Deny {
             user: "jane".into(),
@@ -430,6 +434,10 @@ fn throttling_and_expired_continue_tokens_are_survived() {
 #[test]
 fn impersonation_is_sent_as_kubectl_sends_it() {
     let env = Env::new(&["pvc-protection"]);
+    // admin may impersonate anyone (system:masters); the group readers may read everything.
+    env.cluster
+        .load("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: read-all}\nrules: [{apiGroups: ['*'], resources: ['*'], verbs: [get, list, watch]}]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: readers}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: read-all}\nsubjects: [{kind: Group, name: readers}]\n")
+        .unwrap();
     env.cluster.deny(Deny {
         user: "auditor".into(),
         verb: Some("list".into()),

@@ -1,6 +1,8 @@
 //! The test cluster: a loopback HTTPS server that reproduces kube-apiserver's
 //! wire behaviour for everything kubectl-finalizers (and kubectl) touch, as
-//! specified in the project's `apiserver-semantics.md`.
+//! specified in the project's `apiserver-semantics.md` and
+//! `apiserver-semantics-2.md`. Requests are authorized by RBAC over the stored
+//! roles and bindings, as on a real cluster; `admin` is in `system:masters`.
 //!
 //! ```no_run
 //! let cluster = testcluster::TestCluster::start().unwrap();
@@ -8,21 +10,32 @@
 //! std::fs::write("kubeconfig", cluster.kubeconfig()).unwrap();
 //! ```
 
+mod attributes;
+mod auth;
+mod bootstrap;
 mod controllers;
 pub mod discovery;
+mod fault;
 pub mod object;
 mod patch;
+mod rbac;
 pub mod scenario;
 mod selector;
 mod server;
 pub mod status;
 pub mod store;
+#[cfg(test)]
+mod testing;
 mod tls;
 
-pub use server::{Deny, RequestKind, RequestRecord};
+pub use bootstrap::ControlPlane;
+pub use fault::{Fault, FaultAction};
+pub use rbac::Deny;
+pub use server::{RequestKind, RequestRecord};
 pub use store::Store;
 
 use anyhow::Context;
+use auth::User;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde_json::Value;
 use server::{Hook, Inner, Shared};
@@ -31,7 +44,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// The bearer token of the `admin` user every cluster starts with.
+/// The bearer token of the `admin` user every cluster starts with; `admin` is
+/// in `system:masters`, so it may do anything.
 pub const ADMIN_TOKEN: &str = "admin-token";
 
 #[derive(Clone, Debug)]
@@ -44,6 +58,8 @@ pub struct Options {
     pub port: u16,
     /// Serve only legacy discovery (no `apidiscovery.k8s.io/v2`).
     pub legacy_discovery_only: bool,
+    /// Which control-plane pods and leases are visible.
+    pub control_plane: ControlPlane,
 }
 
 impl Default for Options {
@@ -53,6 +69,7 @@ impl Default for Options {
             latency: Duration::ZERO,
             port: 0,
             legacy_discovery_only: false,
+            control_plane: ControlPlane::SelfHosted,
         }
     }
 }
@@ -85,7 +102,8 @@ pub struct TestCluster {
 }
 
 impl TestCluster {
-    /// Starts an HTTPS cluster with no objects but the built-in namespaces.
+    /// Starts an HTTPS cluster with no objects but the built-in ones: namespaces,
+    /// the bootstrap RBAC policy and a self-hosted control plane.
     pub fn start() -> anyhow::Result<TestCluster> {
         TestCluster::start_with(Options::default())
     }
@@ -97,12 +115,16 @@ impl TestCluster {
             None
         };
         let mut store = Store::new();
-        scenario::load(&mut store, BUILTIN_NAMESPACES)
-            .context("loading the built-in namespaces")?;
+        scenario::load(&mut store, &bootstrap::objects(options.control_plane))
+            .context("loading the built-in objects")?;
+        let admin = User::new("admin", vec![rbac::MASTERS.to_string()]);
         let shared: Shared = Arc::new(Mutex::new(Inner {
             store,
-            tokens: BTreeMap::from([(ADMIN_TOKEN.to_string(), "admin".to_string())]),
+            tokens: BTreeMap::from([(ADMIN_TOKEN.to_string(), admin)]),
             denies: Vec::new(),
+            faults: Vec::new(),
+            delayed_faults: Vec::new(),
+            control_plane: options.control_plane,
             log: Vec::new(),
             hooks: Vec::new(),
             latency: options.latency,
@@ -136,16 +158,25 @@ impl TestCluster {
                             let state = state.clone();
                             let acceptor = acceptor.clone();
                             tokio::spawn(async move {
-                                let service = hyper::service::service_fn(move |req| server::handle(state.clone(), req));
+                                // An injected fault cuts the connection by dropping it.
+                                let cut = Arc::new(tokio::sync::Notify::new());
+                                let cut_here = cut.clone();
+                                let service = hyper::service::service_fn(move |req| server::handle(state.clone(), cut.clone(), req));
                                 let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
                                 match acceptor {
                                     Some(a) => {
                                         if let Ok(tls) = a.accept(stream).await {
-                                            let _ = builder.serve_connection(TokioIo::new(tls), service).await;
+                                            tokio::select! {
+                                                _ = builder.serve_connection(TokioIo::new(tls), service) => {}
+                                                _ = cut_here.notified() => {}
+                                            }
                                         }
                                     }
                                     None => {
-                                        let _ = builder.serve_connection(TokioIo::new(stream), service).await;
+                                        tokio::select! {
+                                            _ = builder.serve_connection(TokioIo::new(stream), service) => {}
+                                            _ = cut_here.notified() => {}
+                                        }
                                     }
                                 }
                             });
@@ -193,9 +224,19 @@ impl TestCluster {
             .with_context(|| format!("loading {}", path.display()))
     }
 
-    /// Adds a user who authenticates with `token`.
+    /// Adds a user who authenticates with `token`. Like any authenticated user
+    /// it may only discover and review itself until a binding grants more.
     pub fn add_user(&self, user: &str, token: &str) {
-        self.lock().tokens.insert(token.into(), user.into());
+        self.add_user_in_groups(user, token, &[]);
+    }
+
+    /// Adds a user in `groups` (besides `system:authenticated`, and the service
+    /// account groups for `system:serviceaccount:<ns>:<name>`).
+    pub fn add_user_in_groups(&self, user: &str, token: &str, groups: &[&str]) {
+        let groups = groups.iter().map(|g| g.to_string()).collect();
+        self.lock()
+            .tokens
+            .insert(token.into(), User::new(user, groups));
     }
 
     /// Delays requests whose path contains `path_part` by `delay`.
@@ -214,8 +255,19 @@ impl TestCluster {
         self.lock().expire_continues += times;
     }
 
+    /// Takes one permission away from a user, whatever RBAC grants.
     pub fn deny(&self, rule: Deny) {
         self.lock().denies.push(rule);
+    }
+
+    /// Makes matching requests fail as the rule says (rules are tried in the order added).
+    pub fn fault(&self, rule: Fault) {
+        self.lock().faults.push(rule);
+    }
+
+    /// Installs `rule` once `requests` more requests have been answered.
+    pub fn fault_after(&self, requests: usize, rule: Fault) {
+        self.lock().delayed_faults.push((requests, rule));
     }
 
     /// Runs `action` on the store just before the next `method` request whose path
@@ -283,6 +335,7 @@ impl TestCluster {
         let mut users = String::new();
         let mut contexts = String::new();
         for (token, user) in &tokens {
+            let user = &user.name;
             let context = if user == "admin" {
                 "testcluster".to_string()
             } else {
@@ -309,27 +362,3 @@ impl Drop for TestCluster {
         }
     }
 }
-
-/// The namespaces every cluster has.
-const BUILTIN_NAMESPACES: &str = "
-apiVersion: v1
-kind: Namespace
-metadata: {name: default, annotations: {testcluster.local/age: 90d}}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: kube-system, annotations: {testcluster.local/age: 90d}}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: kube-public, annotations: {testcluster.local/age: 90d}}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: kube-node-lease, annotations: {testcluster.local/age: 90d}}
----
-apiVersion: coordination.k8s.io/v1
-kind: Lease
-metadata: {name: kube-controller-manager, namespace: kube-system, annotations: {testcluster.local/age: 90d, testcluster.local/renewed-ago: 1s}}
-spec: {holderIdentity: control-plane-1_7c9e1f0a-2b3d-4e5f-8a9b-0c1d2e3f4a5b, leaseDurationSeconds: 15, leaseTransitions: 2}
-";

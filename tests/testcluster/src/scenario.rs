@@ -8,6 +8,10 @@
 //! - `testcluster.local/renewed-ago: 5s` sets a Lease's `spec.renewTime` (and
 //!   `acquireTime` when absent).
 //!
+//! A scenario may define an object of the bootstrap RBAC policy (labelled
+//! `kubernetes.io/bootstrapping`), e.g. its own `cluster-admin`; its version
+//! replaces the built-in one, as `kubectl apply` would.
+//!
 //! `testcluster.local/resources` on an APIService stays: it lists what the
 //! aggregated API serves when available (see `store.rs`).
 
@@ -32,6 +36,22 @@ fn take_ago(obj: &mut Value, annotation: &str) -> anyhow::Result<Option<jiff::Ti
     let d = parse_ago(text)
         .ok_or_else(|| anyhow!("{annotation}: {text:?} is not like 30s, 5m, 3h or 2d"))?;
     Ok(Some(object::now() - d))
+}
+
+/// Removes the built-in object `obj` would collide with, if it is a bootstrap one.
+fn replace_bootstrap(store: &mut Store, res: &crate::discovery::ResourceDef, obj: &Value) {
+    let key = (
+        res.group.clone(),
+        res.plural.clone(),
+        object::meta_str(obj, "namespace").to_string(),
+        object::name(obj).to_string(),
+    );
+    let built_in = store.objects.get(&key).is_some_and(|old| {
+        old["metadata"]["labels"][crate::bootstrap::BOOTSTRAPPING_LABEL].is_string()
+    });
+    if built_in {
+        store.objects.remove(&key);
+    }
 }
 
 /// Loads every document of `yaml` into `store`, then lets the controllers run.
@@ -68,6 +88,7 @@ pub fn load(store: &mut Store, yaml: &str) -> anyhow::Result<usize> {
                     json!(format_micro_time(t - jiff::SignedDuration::from_hours(1)));
             }
         }
+        replace_bootstrap(store, &res, &obj);
         store
             .insert_raw(&res, obj)
             .map_err(|e| anyhow!("document {}: {e}", i + 1))?;
@@ -121,4 +142,26 @@ spec:
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scenario_s_own_cluster_admin_replaces_the_built_in_one() {
+        let mut store = Store::new();
+        load(&mut store, &crate::bootstrap::objects(Default::default())).unwrap();
+        let own = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: cluster-admin}\nrules: [{apiGroups: ['*'], resources: ['*'], verbs: ['*']}]\n";
+        load(&mut store, own).unwrap();
+        let key = (
+            "rbac.authorization.k8s.io".to_string(),
+            "clusterroles".to_string(),
+            String::new(),
+            "cluster-admin".to_string(),
+        );
+        assert_eq!(store.objects[&key]["rules"].as_array().unwrap().len(), 1);
+        // Only built-in objects give way: a second definition is still an error.
+        assert!(load(&mut store, own).is_err());
+    }
 }

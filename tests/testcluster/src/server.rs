@@ -1,11 +1,17 @@
-//! HTTP(S) front of the test cluster: authentication, authorization, routing of
-//! discovery and resource paths, request accounting, and the wire form of every
-//! response (compact JSON plus `\n`, kube-apiserver's headers).
+//! HTTP(S) front of the test cluster: the filter chain (authentication,
+//! impersonation, authorization, injected faults), routing of discovery and
+//! resource paths, request accounting, and the wire form of every response
+//! (compact JSON plus `\n`, kube-apiserver's headers).
 
+use crate::attributes::Attributes;
+use crate::auth::{self, User};
+use crate::bootstrap::{self, ControlPlane};
 use crate::controllers;
 use crate::discovery::ResourceDef;
+use crate::fault::{self, Fault, FaultAction, TruncatedBody};
 use crate::object;
-use crate::status::{self, ApiError, Gr};
+use crate::rbac::{self, Deny};
+use crate::status::{self, ApiError};
 use crate::store::{DeleteOptions, Shape, Store, Target};
 use bytes::Bytes;
 use http_body_util::{combinators::BoxBody, BodyExt, Full};
@@ -20,6 +26,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
+use tokio::sync::Notify;
 
 /// What a request was, for the request counters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -53,7 +60,10 @@ pub struct RequestRecord {
     pub method: String,
     pub path: String,
     pub query: String,
+    /// The user the request ran as (the impersonated one, if any).
     pub user: String,
+    /// The user whose token the request carried.
+    pub authenticated_user: String,
     pub kind: RequestKind,
     pub status: u16,
     /// Response body size.
@@ -63,17 +73,8 @@ pub struct RequestRecord {
     pub body: String,
     pub content_type: String,
     pub accept: String,
-}
-
-/// Refuses `verb` on `resource` (may include `/subresource`) in `group` for `user`,
-/// in `namespace` or everywhere, as RBAC would by not granting it.
-#[derive(Clone, Debug)]
-pub struct Deny {
-    pub user: String,
-    pub verb: Option<String>,
-    pub group: String,
-    pub resource: String,
-    pub namespace: Option<String>,
+    /// The injected fault that hit the request (`FaultAction::label`), if any.
+    pub fault: Option<String>,
 }
 
 /// A one-shot change to the store made just before a matching request is handled,
@@ -87,8 +88,14 @@ pub struct Hook {
 /// Everything behind the lock.
 pub struct Inner {
     pub store: Store,
-    pub tokens: BTreeMap<String, String>,
+    /// Bearer token → the user it authenticates.
+    pub tokens: BTreeMap<String, User>,
     pub denies: Vec<Deny>,
+    pub faults: Vec<Fault>,
+    /// Rules that start to apply after this many more requests (credentials that
+    /// expire mid-run, a control plane that fails halfway).
+    pub delayed_faults: Vec<(usize, Fault)>,
+    pub control_plane: ControlPlane,
     pub log: Vec<RequestRecord>,
     pub hooks: Vec<Hook>,
     /// Added before every response, to model the network round trip of a real cluster.
@@ -111,8 +118,12 @@ type ResBody = BoxBody<Bytes, Infallible>;
 enum Answer {
     Json(u16, Value, Vec<(&'static str, String)>),
     Text(u16, String),
+    /// Status, content type and body exactly as given (an injected fault).
+    Raw(u16, String, String),
     NotModified,
     Watch(Duration),
+    /// No answer at all (an injected hang or reset).
+    Nothing,
 }
 
 /// An empty watch stream that stays open until its timeout: nothing changes.
@@ -172,6 +183,7 @@ fn header<'a>(req: &'a hyper::http::request::Parts, name: &str) -> &'a str {
 
 pub async fn handle(
     shared: Shared,
+    cut: Arc<Notify>,
     req: Request<Incoming>,
 ) -> Result<Response<ResBody>, Infallible> {
     let (parts, body) = req.into_parts();
@@ -194,12 +206,30 @@ pub async fn handle(
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let (answer, record) = {
+    let (answer, mut record, fault) = {
         let mut inner = shared.lock().expect("state lock");
         respond(&mut inner, &parts, &body)
     };
+    let log = |record: RequestRecord| {
+        if record.path != "/testcluster/stats" {
+            shared.lock().expect("state lock").log.push(record);
+        }
+    };
     let (code, bytes, content_type, extra) = match answer {
+        Answer::Nothing => {
+            log(record);
+            if fault == Some(FaultAction::Reset) {
+                cut.notify_one();
+            }
+            return never_answer().await;
+        }
         Answer::Watch(d) => {
+            record.status = 200;
+            log(record);
+            if fault.as_ref().is_some_and(FaultAction::handles_request) {
+                cut.notify_one();
+                return never_answer().await;
+            }
             let resp = Response::builder()
                 .status(200)
                 .header("Content-Type", "application/json")
@@ -215,7 +245,15 @@ pub async fn handle(
             "text/plain; charset=utf-8".to_string(),
             vec![],
         ),
-        Answer::Json(code, v, extra) => {
+        Answer::Raw(code, content_type, text) => (code, Bytes::from(text), content_type, vec![]),
+        Answer::Json(code, v, mut extra) => {
+            // ErrorNegotiated: a Status asking the client to wait says so in a header too.
+            if let Some(secs) = v["details"]["retryAfterSeconds"]
+                .as_u64()
+                .filter(|s| *s > 0)
+            {
+                extra.push(("Retry-After", secs.to_string()));
+            }
             let mut text = serde_json::to_vec(&v).expect("serializable");
             text.push(b'\n');
             (
@@ -226,35 +264,50 @@ pub async fn handle(
             )
         }
     };
-    let mut record = record;
     record.bytes = bytes.len();
     record.status = code;
+    if fault == Some(FaultAction::LoseResponse) {
+        log(record);
+        cut.notify_one();
+        return never_answer().await;
+    }
     let mut builder = Response::builder()
         .status(code)
         .header("Audit-Id", object::new_uid())
         .header("Cache-Control", "no-cache, private")
         .header("X-Content-Type-Options", "nosniff");
     let mut content_type = content_type;
+    let mut retry_after = false;
     for (k, v) in extra {
         if k == "Content-Type" {
             content_type = v;
         } else {
+            retry_after |= k == "Retry-After";
             builder = builder.header(k, v);
         }
     }
     if code != 304 {
         builder = builder.header("Content-Type", content_type);
     }
-    if code == 429 {
+    if code == 429 && !retry_after {
         // max-in-flight and APF answer with Retry-After: 1 (apiserver-semantics.md §5.5).
         builder = builder.header("Retry-After", "1");
     }
-    if record.path != "/testcluster/stats" {
-        shared.lock().expect("state lock").log.push(record);
-    }
-    Ok(builder
-        .body(Full::new(bytes).boxed())
-        .expect("valid response"))
+    log(record);
+    let body = if fault == Some(FaultAction::Truncate) {
+        builder = builder.header("Content-Length", bytes.len());
+        BoxBody::new(TruncatedBody::new(bytes, cut))
+    } else {
+        Full::new(bytes).boxed()
+    };
+    Ok(builder.body(body).expect("valid response"))
+}
+
+/// Waits for ever: the connection is cut under the request, the client gives
+/// up, or the cluster stops and drops the task.
+async fn never_answer() -> Result<Response<ResBody>, Infallible> {
+    let never: Infallible = std::future::pending().await;
+    match never {}
 }
 
 fn error_answer(e: ApiError) -> Answer {
@@ -264,12 +317,38 @@ fn error_answer(e: ApiError) -> Answer {
     }
 }
 
-/// Handles one request under the lock; returns the answer and its record.
+/// What the request counters call a request, before routing refines it.
+fn provisional_kind(a: &Attributes) -> RequestKind {
+    if !a.resource_request {
+        let discovery = ["/api", "/apis", "/version", "/openapi"]
+            .iter()
+            .any(|p| a.path == *p || a.path.starts_with(&format!("{p}/")));
+        return if discovery {
+            RequestKind::Discovery
+        } else {
+            RequestKind::Other
+        };
+    }
+    match a.verb.as_str() {
+        "list" => RequestKind::List,
+        "get" => RequestKind::Get,
+        "watch" => RequestKind::Watch,
+        "create" if a.resource.ends_with("accessreviews") => RequestKind::Review,
+        "create" => RequestKind::Create,
+        "update" => RequestKind::Update,
+        "patch" => RequestKind::Patch,
+        "delete" | "deletecollection" => RequestKind::Delete,
+        _ => RequestKind::Other,
+    }
+}
+
+/// Handles one request under the lock; returns the answer, its record and the
+/// fault that hit it.
 fn respond(
     inner: &mut Inner,
     parts: &hyper::http::request::Parts,
     body: &[u8],
-) -> (Answer, RequestRecord) {
+) -> (Answer, RequestRecord, Option<FaultAction>) {
     let path = parts.uri.path().to_string();
     let raw_query = parts.uri.query().unwrap_or_default().to_string();
     let query = parse_query(&raw_query);
@@ -279,6 +358,7 @@ fn respond(
         path: path.clone(),
         query: raw_query,
         user: String::new(),
+        authenticated_user: String::new(),
         kind: RequestKind::Other,
         status: 0,
         bytes: 0,
@@ -290,32 +370,27 @@ fn respond(
         },
         content_type: header(parts, "content-type").to_string(),
         accept: header(parts, "accept").to_string(),
+        fault: None,
     };
     let token = header(parts, "authorization")
         .strip_prefix("Bearer ")
         .unwrap_or_default();
-    let Some(user) = inner.tokens.get(token).cloned() else {
-        return (error_answer(status::unauthorized()), record);
+    let Some(requester) = inner.tokens.get(token).cloned() else {
+        return (error_answer(status::unauthorized()), record, None);
     };
-    let impersonated = header(parts, "impersonate-user");
-    record.user = if impersonated.is_empty() {
-        user
-    } else {
-        impersonated.to_string()
+    record.authenticated_user = requester.name.clone();
+    record.user = requester.name.clone();
+    let attributes = Attributes::from_request(&method, &path, &query);
+    record.kind = provisional_kind(&attributes);
+    let user = match auth::impersonate(&inner.store, &inner.denies, &requester, &parts.headers) {
+        Ok(u) => u,
+        Err(e) => return (error_answer(e), record, None),
     };
-
-    keep_control_plane_lease_fresh(&mut inner.store);
-    let hooks = std::mem::take(&mut inner.hooks);
-    for hook in hooks {
-        if hook.method == method && path.ends_with(&hook.path_suffix) {
-            (hook.action)(&mut inner.store);
-        } else {
-            inner.hooks.push(hook);
-        }
-    }
+    record.user = user.name.clone();
+    bootstrap::renew_leases(&mut inner.store, inner.control_plane);
 
     if path == "/testcluster/stats" {
-        // Request counters for scripts (benchmarks); not itself counted.
+        // Request counters for scripts (benchmarks); not itself counted or authorized.
         record.kind = RequestKind::Other;
         let answer = if parts.method == hyper::Method::DELETE {
             inner.log.clear();
@@ -323,7 +398,49 @@ fn respond(
         } else {
             Answer::Json(200, json!(crate::tally(&inner.log)), vec![])
         };
-        return (answer, record);
+        return (answer, record, None);
+    }
+    let decision = rbac::check(&inner.store, &inner.denies, &user, &attributes);
+    if !decision.allowed {
+        let e = rbac::forbidden(&attributes, &user.name, &decision.reason);
+        return (error_answer(e), record, None);
+    }
+    for (left, rule) in std::mem::take(&mut inner.delayed_faults) {
+        if left == 0 {
+            inner.faults.push(rule);
+        } else {
+            inner.delayed_faults.push((left - 1, rule));
+        }
+    }
+    let fault = fault::take(&mut inner.faults, &method, &path);
+    if let Some(f) = &fault {
+        record.fault = Some(f.label());
+        let answer = match f {
+            FaultAction::Status { code, retry_after } => Some(Answer::Json(
+                *code,
+                fault::status(*code, *retry_after),
+                vec![],
+            )),
+            FaultAction::Body {
+                code,
+                content_type,
+                body,
+            } => Some(Answer::Raw(*code, content_type.clone(), body.clone())),
+            FaultAction::Hang | FaultAction::Reset => Some(Answer::Nothing),
+            FaultAction::Truncate | FaultAction::LoseResponse => None,
+        };
+        if let Some(answer) = answer {
+            return (answer, record, fault);
+        }
+    }
+
+    let hooks = std::mem::take(&mut inner.hooks);
+    for hook in hooks {
+        if hook.method == method && path.ends_with(&hook.path_suffix) {
+            (hook.action)(&mut inner.store);
+        } else {
+            inner.hooks.push(hook);
+        }
     }
     if let Some(t) = inner
         .throttles
@@ -334,6 +451,7 @@ fn respond(
         return (
             Answer::Text(429, "Too many requests, please try again later.\n".into()),
             record,
+            fault,
         );
     }
     if inner.expire_continues > 0
@@ -344,16 +462,16 @@ fn respond(
         record.kind = RequestKind::List;
         let message = "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.";
         let body = json!({"kind": "Status", "apiVersion": "v1", "metadata": {"continue": query["continue"]}, "status": "Failure", "message": message, "reason": "Expired", "code": 410});
-        return (Answer::Json(410, body, vec![]), record);
+        return (Answer::Json(410, body, vec![]), record, fault);
     }
-    let answer = match route(inner, parts, &path, &query, body, &mut record) {
+    let answer = match route(inner, parts, &path, &query, body, &user, &mut record) {
         Ok(a) => a,
         Err(e) => error_answer(e),
     };
     if record.kind.is_write() && !record.dry_run {
         controllers::reconcile(&mut inner.store);
     }
-    (answer, record)
+    (answer, record, fault)
 }
 
 /// Answers a discovery root (`/api`, `/apis`): aggregated in the version the
@@ -434,6 +552,7 @@ fn route(
     path: &str,
     query: &BTreeMap<String, String>,
     body: &[u8],
+    user: &User,
     record: &mut RequestRecord,
 ) -> Result<Answer, ApiError> {
     let segments: Vec<&str> = path
@@ -571,53 +690,20 @@ fn route(
     if !allowed {
         return Err(status::method_not_allowed());
     }
-    let resource_path = match sub {
-        Some(s) => format!("{}/{s}", res.plural),
-        None => res.plural.clone(),
-    };
-    let ns_scope = if res.namespaced { ns.clone() } else { None };
-    if let Some(msg) = denied(
-        inner,
-        &record.user,
-        verb,
-        &res.group,
-        &resource_path,
-        ns_scope.as_deref(),
-    ) {
-        return Err(status::forbidden(
-            &Gr::new(&res.group, &res.plural),
-            name.unwrap_or(""),
-            &msg,
-        ));
-    }
-    // Self-reviews answer with what the deny rules say.
+    // Self-reviews answer with the same authorizer the request went through.
     if res.group == "authorization.k8s.io" && res.plural == "selfsubjectaccessreviews" {
         record.kind = RequestKind::Review;
         let mut review: Value =
             serde_json::from_slice(body).map_err(|e| status::bad_request(e.to_string()))?;
-        let a = review["spec"]["resourceAttributes"].clone();
-        let s = |k: &str| a[k].as_str().unwrap_or_default().to_string();
-        let resource = if s("subresource").is_empty() {
-            s("resource")
-        } else {
-            format!("{}/{}", s("resource"), s("subresource"))
-        };
-        let ns = Some(s("namespace")).filter(|n| !n.is_empty());
-        let allowed = denied(
-            inner,
-            &record.user,
-            &s("verb"),
-            &s("group"),
-            &resource,
-            ns.as_deref(),
-        )
-        .is_none();
+        let attributes = review_attributes(&review["spec"]);
+        let decision = rbac::check(&inner.store, &inner.denies, user, &attributes);
+        let mut verdict = serde_json::Map::new();
+        verdict.insert("allowed".into(), json!(decision.allowed));
+        if !decision.reason.is_empty() {
+            verdict.insert("reason".into(), json!(decision.reason));
+        }
         review["metadata"] = json!({"creationTimestamp": null});
-        review["status"] = if allowed {
-            json!({"allowed": true, "reason": "RBAC: allowed by ClusterRoleBinding \"testcluster-admin\" of ClusterRole \"cluster-admin\" to User \"admin\""})
-        } else {
-            json!({"allowed": false})
-        };
+        review["status"] = Value::Object(verdict);
         return Ok(Answer::Json(201, object::normalize(review, false), vec![]));
     }
     let dry_run = match query.get("dryRun") {
@@ -724,38 +810,207 @@ fn delete_options(
     Ok(opts)
 }
 
-/// The RBAC-style denial message for a request, if a deny rule matches.
-fn denied(
-    inner: &Inner,
-    user: &str,
-    verb: &str,
-    group: &str,
-    resource: &str,
-    ns: Option<&str>,
-) -> Option<String> {
-    let hit = inner.denies.iter().any(|d| {
-        d.user == user
-            && d.verb.as_deref().is_none_or(|v| v == verb)
-            && d.group == group
-            && d.resource == resource
-            && d.namespace.as_deref().is_none_or(|n| Some(n) == ns)
-    });
-    hit.then(|| match ns {
-        Some(n) => format!("User \"{user}\" cannot {verb} resource \"{resource}\" in API group \"{group}\" in the namespace \"{n}\""),
-        None => format!("User \"{user}\" cannot {verb} resource \"{resource}\" in API group \"{group}\" at the cluster scope"),
-    })
+/// The attributes a SelfSubjectAccessReview's `spec` asks about.
+fn review_attributes(spec: &Value) -> Attributes {
+    let s = |v: &Value, k: &str| v[k].as_str().unwrap_or_default().to_string();
+    let r = &spec["resourceAttributes"];
+    if !r.is_object() {
+        let n = &spec["nonResourceAttributes"];
+        return Attributes::non_resource(&s(n, "verb"), &s(n, "path"));
+    }
+    Attributes {
+        verb: s(r, "verb"),
+        resource_request: true,
+        group: s(r, "group"),
+        version: s(r, "version"),
+        namespace: s(r, "namespace"),
+        resource: s(r, "resource"),
+        subresource: s(r, "subresource"),
+        name: s(r, "name"),
+        path: String::new(),
+    }
 }
 
-/// The test cluster runs the controllers kube-controller-manager would (namespace,
-/// garbage collector), so its leader-election lease is renewed as a live one is.
-fn keep_control_plane_lease_fresh(store: &mut Store) {
-    let key = (
-        "coordination.k8s.io".to_string(),
-        "leases".to_string(),
-        "kube-system".to_string(),
-        "kube-controller-manager".to_string(),
-    );
-    if let Some(lease) = store.objects.get_mut(&key) {
-        lease["spec"]["renewTime"] = json!(object::format_micro_time(object::now()));
+#[cfg(test)]
+mod tests {
+    use crate::testing::{plain_cluster, request};
+    use serde_json::json;
+
+    const JANE: (&str, &str) = ("Authorization", "Bearer jane-token");
+
+    const READ_PODS_IN_SHOP: &str = "
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: viewers, namespace: shop}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: pod-reader}
+subjects: [{kind: User, name: jane}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: pod-reader}
+rules: [{apiGroups: [''], resources: [pods], verbs: [get, list, watch]}]
+";
+
+    #[test]
+    fn an_unbound_user_may_discover_and_nothing_more() {
+        let cluster = plain_cluster();
+        cluster.add_user("jane", "jane-token");
+        assert_eq!(request(&cluster, "GET", "/apis", &[JANE], "").status(), 200);
+        let pods = request(&cluster, "GET", "/api/v1/pods", &[JANE], "");
+        assert_eq!(
+            String::from_utf8(pods.body).unwrap(),
+            "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"pods is forbidden: User \\\"jane\\\" cannot list resource \\\"pods\\\" in API group \\\"\\\" at the cluster scope\",\"reason\":\"Forbidden\",\"details\":{\"kind\":\"pods\"},\"code\":403}\n"
+        );
+        let metrics = request(&cluster, "GET", "/metrics", &[JANE], "");
+        assert_eq!(
+            metrics.json()["message"],
+            "forbidden: User \"jane\" cannot get path \"/metrics\""
+        );
+        // Authorization comes before routing: what does not exist is forbidden too.
+        let unknown = "/apis/example.com/v1/namespaces/shop/widgets/w1";
+        assert_eq!(request(&cluster, "GET", unknown, &[], "").status(), 404);
+        let refused = request(&cluster, "GET", unknown, &[JANE], "");
+        assert_eq!(
+            (refused.status(), refused.json()["details"].clone()),
+            (
+                403,
+                json!({"name": "w1", "group": "example.com", "kind": "widgets"})
+            )
+        );
+    }
+
+    #[test]
+    fn a_role_binding_grants_in_its_namespace_only() {
+        let cluster = plain_cluster();
+        cluster.add_user("jane", "jane-token");
+        cluster.load(READ_PODS_IN_SHOP).unwrap();
+        assert_eq!(
+            request(&cluster, "GET", "/api/v1/namespaces/shop/pods", &[JANE], "").status(),
+            200
+        );
+        let everywhere = request(&cluster, "GET", "/api/v1/pods", &[JANE], "");
+        assert_eq!(everywhere.status(), 403);
+        let other = request(
+            &cluster,
+            "GET",
+            "/api/v1/namespaces/default/pods/p",
+            &[JANE],
+            "",
+        );
+        assert_eq!(
+            other.json()["message"],
+            "pods \"p\" is forbidden: User \"jane\" cannot get resource \"pods\" in API group \"\" in the namespace \"default\""
+        );
+    }
+
+    fn review(
+        cluster: &crate::TestCluster,
+        who: (&str, &str),
+        attributes: serde_json::Value,
+    ) -> serde_json::Value {
+        let body = json!({"kind": "SelfSubjectAccessReview", "apiVersion": "authorization.k8s.io/v1", "spec": {"resourceAttributes": attributes}});
+        let answer = request(
+            cluster,
+            "POST",
+            "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+            &[who, ("Content-Type", "application/json")],
+            &body.to_string(),
+        );
+        assert_eq!(answer.status(), 201);
+        answer.json()["status"].clone()
+    }
+
+    #[test]
+    fn self_reviews_answer_as_the_authorizer_would() {
+        let cluster = plain_cluster();
+        cluster.add_user("jane", "jane-token");
+        cluster.load(READ_PODS_IN_SHOP).unwrap();
+        assert_eq!(
+            review(
+                &cluster,
+                JANE,
+                json!({"namespace": "shop", "verb": "list", "resource": "pods"})
+            ),
+            json!({"allowed": true, "reason": "RBAC: allowed by RoleBinding \"viewers/shop\" of ClusterRole \"pod-reader\" to User \"jane\""})
+        );
+        assert_eq!(
+            review(&cluster, JANE, json!({"verb": "list", "resource": "pods"})),
+            json!({"allowed": false})
+        );
+        // system:masters is allowed before RBAC is asked, so no reason is given.
+        let admin = ("Authorization", "Bearer admin-token");
+        assert_eq!(
+            review(
+                &cluster,
+                admin,
+                json!({"verb": "delete", "resource": "nodes", "name": "n1"})
+            ),
+            json!({"allowed": true})
+        );
+        cluster.deny(crate::Deny {
+            user: "admin".into(),
+            verb: Some("delete".into()),
+            group: "".into(),
+            resource: "nodes".into(),
+            namespace: None,
+        });
+        assert_eq!(
+            review(
+                &cluster,
+                admin,
+                json!({"verb": "delete", "resource": "nodes", "name": "n1"})
+            ),
+            json!({"allowed": false})
+        );
+    }
+
+    #[test]
+    fn impersonation_runs_the_request_as_the_impersonated_user() {
+        let cluster = plain_cluster();
+        cluster.add_user("jane", "jane-token");
+        cluster.load(READ_PODS_IN_SHOP).unwrap();
+        let as_jane = [("Impersonate-User", "jane"), ("Impersonate-Group", "devs")];
+        let ok = request(
+            &cluster,
+            "GET",
+            "/api/v1/namespaces/shop/pods",
+            &as_jane,
+            "",
+        );
+        assert_eq!(ok.status(), 200);
+        let r = cluster.requests().pop().unwrap();
+        assert_eq!(
+            (r.user.as_str(), r.authenticated_user.as_str()),
+            ("jane", "admin")
+        );
+        let refused = request(&cluster, "GET", "/api/v1/pods", &as_jane, "");
+        assert_eq!(refused.json()["message"], "pods is forbidden: User \"jane\" cannot list resource \"pods\" in API group \"\" at the cluster scope");
+
+        let no_right = request(
+            &cluster,
+            "GET",
+            "/api/v1/pods",
+            &[JANE, ("Impersonate-User", "someone")],
+            "",
+        );
+        assert_eq!(
+            no_right.json(),
+            json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": "users \"someone\" is forbidden: User \"jane\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope", "reason": "Forbidden", "details": {"name": "someone", "kind": "users"}, "code": 403})
+        );
+        let groups_only = request(
+            &cluster,
+            "GET",
+            "/api/v1/pods",
+            &[("Impersonate-Group", "system:masters")],
+            "",
+        );
+        assert_eq!(
+            groups_only.json(),
+            json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": "requested [{Group  system:masters    }] without impersonating a user", "reason": "BadRequest", "code": 400})
+        );
     }
 }

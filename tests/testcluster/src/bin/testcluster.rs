@@ -4,7 +4,7 @@
 use clap::Parser;
 use std::path::PathBuf;
 use std::time::Duration;
-use testcluster::{Options, TestCluster};
+use testcluster::{ControlPlane, Options, TestCluster};
 
 /// Start a loopback Kubernetes API server loaded with scenario files.
 #[derive(Parser)]
@@ -28,6 +28,27 @@ struct Args {
     /// Also create this many namespaces of generated bulk objects (benchmarks).
     #[arg(long, default_value_t = 0)]
     bulk_namespaces: usize,
+    /// What the control plane shows: static pods and leases (self-hosted), only
+    /// leases held by hidden machines (managed), or nothing (managed-no-leases).
+    #[arg(long, value_enum, default_value_t = Profile::SelfHosted)]
+    control_plane: Profile,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Profile {
+    SelfHosted,
+    Managed,
+    ManagedNoLeases,
+}
+
+impl From<Profile> for ControlPlane {
+    fn from(p: Profile) -> Self {
+        match p {
+            Profile::SelfHosted => ControlPlane::SelfHosted,
+            Profile::Managed => ControlPlane::Managed { leases: true },
+            Profile::ManagedNoLeases => ControlPlane::Managed { leases: false },
+        }
+    }
 }
 
 fn main() -> anyhow::Result<()> {
@@ -36,7 +57,8 @@ fn main() -> anyhow::Result<()> {
         tls: !args.http,
         latency: Duration::from_millis(args.latency_ms),
         port: args.port,
-        legacy_discovery_only: false,
+        control_plane: args.control_plane.into(),
+        ..Default::default()
     })?;
     for s in &args.scenarios {
         cluster.load_file(s)?;
