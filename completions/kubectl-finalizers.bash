@@ -53,7 +53,7 @@ _kubectl__finalizers() {
 
     case "${cmd}" in
         kubectl__finalizers)
-            opts="-h -V --kubeconfig --context --cluster --user --as --as-group --request-timeout --help --version scan explain clear completion help"
+            opts="-h -V --kubeconfig --context --cluster --user --as --as-group --request-timeout --idle-timeout --help --version scan explain clear completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -87,6 +87,10 @@ _kubectl__finalizers() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -95,7 +99,7 @@ _kubectl__finalizers() {
             return 0
             ;;
         kubectl__subcmd__finalizers__subcmd__clear)
-            opts="-f -n -A -l -y -h -V --filename --stuck --namespace --all-namespaces --selector --finalizer --older-than --include-live --concurrency --chunk-size --dry-run --yes --force --accept-missing-evidence --backup-dir --audit-log --wait --timeout --catalog --color --kubeconfig --context --cluster --user --as --as-group --request-timeout --help --version"
+            opts="-f -n -A -l -y -h -V --filename --stuck --namespace --all-namespaces --selector --finalizer --older-than --include-live --concurrency --chunk-size --dry-run --yes --force --accept-missing-evidence --backup-dir --audit-log --wait --timeout --catalog --color --kubeconfig --context --cluster --user --as --as-group --request-timeout --idle-timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -193,6 +197,10 @@ _kubectl__finalizers() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -201,7 +209,7 @@ _kubectl__finalizers() {
             return 0
             ;;
         kubectl__subcmd__finalizers__subcmd__completion)
-            opts="-h -V --kubeconfig --context --cluster --user --as --as-group --request-timeout --help --version bash elvish fish powershell zsh"
+            opts="-h -V --kubeconfig --context --cluster --user --as --as-group --request-timeout --idle-timeout --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -235,6 +243,10 @@ _kubectl__finalizers() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -243,7 +255,7 @@ _kubectl__finalizers() {
             return 0
             ;;
         kubectl__subcmd__finalizers__subcmd__explain)
-            opts="-n -A -l -o -h -V --namespace --all-namespaces --selector --finalizer --older-than --include-live --concurrency --chunk-size --output --catalog --color --kubeconfig --context --cluster --user --as --as-group --request-timeout --help --version"
+            opts="-n -A -l -o -h -V --namespace --all-namespaces --selector --finalizer --older-than --include-live --concurrency --chunk-size --output --catalog --color --kubeconfig --context --cluster --user --as --as-group --request-timeout --idle-timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -322,6 +334,10 @@ _kubectl__finalizers() {
                     return 0
                     ;;
                 --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idle-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -417,7 +433,7 @@ _kubectl__finalizers() {
             return 0
             ;;
         kubectl__subcmd__finalizers__subcmd__scan)
-            opts="-n -A -l -o -h -V --namespace --all-namespaces --selector --finalizer --older-than --include-live --concurrency --chunk-size --output --no-headers --color --exit-code --kubeconfig --context --cluster --user --as --as-group --request-timeout --help --version"
+            opts="-n -A -l -o -h -V --namespace --all-namespaces --selector --finalizer --older-than --include-live --concurrency --chunk-size --output --no-headers --color --exit-code --kubeconfig --context --cluster --user --as --as-group --request-timeout --idle-timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -492,6 +508,10 @@ _kubectl__finalizers() {
                     return 0
                     ;;
                 --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idle-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

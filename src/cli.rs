@@ -1,6 +1,6 @@
 //! The command line: every flag, its help and its conflicts. No I/O, no cluster.
 
-use crate::duration::{parse_age, parse_request_timeout};
+use crate::duration::{parse_age, parse_positive, parse_request_timeout};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -14,7 +14,8 @@ Exit codes:
   3  declined at the confirmation prompt; nothing changed
   4  incomplete: some resource types could not be read (403, 503, timeout)
   5  --exit-code given and something stuck was found
-  130 clear interrupted by Ctrl-C (what was and was not patched is reported)";
+  130 clear stopped by Ctrl-C (143: SIGTERM, 129: SIGHUP); what was, was not and
+      may have been patched is reported and in the audit log";
 
 /// Finalizer triage: find what is stuck in Terminating, explain why, clear it safely.
 #[derive(Parser, Debug)]
@@ -63,6 +64,11 @@ pub struct KubeFlags {
     /// Time to wait for a single server request (0: no limit; 30 or 30s, 1m, 500ms)
     #[arg(long, global = true, value_name = "DURATION", value_parser = parse_request_timeout, default_value = "0")]
     pub request_timeout: Duration,
+
+    /// Give up on a request when the server sends nothing for this long, whatever
+    /// --request-timeout says (connecting is always limited to 30s)
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_positive, default_value = "60s")]
+    pub idle_timeout: Duration,
 }
 
 #[derive(Subcommand, Debug)]
@@ -174,7 +180,7 @@ pub struct ClearArgs {
     #[arg(long, value_name = "DIR")]
     pub backup_dir: Option<PathBuf>,
 
-    /// JSON-lines audit log appended after each patch
+    /// JSON-lines audit log: an intent record on disk before each patch, a result after
     /// (default: $XDG_STATE_HOME or ~/.local/state, kubectl-finalizers/audit.jsonl)
     #[arg(long, value_name = "FILE")]
     pub audit_log: Option<PathBuf>,

@@ -2,6 +2,14 @@
 
 use std::time::Duration;
 
+/// The longest duration any flag accepts: ten years. Longer ones are certainly a
+/// typo, and would overflow the clock arithmetic of deadlines.
+pub const MAX: Duration = Duration::from_secs(10 * 365 * 86400);
+
+fn too_long(text: &str) -> String {
+    format!("duration {text:?} is too long: at most 3650d")
+}
+
 /// Go's `time.ParseDuration` units plus `d` (days), e.g. `1h30m`, `500ms`, `2d`.
 fn parse_units(text: &str) -> Result<Duration, String> {
     let bad = || {
@@ -37,15 +45,29 @@ fn parse_units(text: &str) -> Result<Duration, String> {
         total += n * seconds;
         rest = &rest[unit_len..];
     }
-    Ok(Duration::from_secs_f64(total))
+    match Duration::try_from_secs_f64(total) {
+        Ok(d) if d <= MAX => Ok(d),
+        _ => Err(too_long(text)),
+    }
 }
 
 /// `--request-timeout`: `0` means no limit, a bare number means seconds.
 pub fn parse_request_timeout(text: &str) -> Result<Duration, String> {
-    if let Ok(secs) = text.parse::<u64>() {
-        return Ok(Duration::from_secs(secs));
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return match text.parse::<u64>().map(Duration::from_secs) {
+            Ok(d) if d <= MAX => Ok(d),
+            _ => Err(too_long(text)),
+        };
     }
     parse_units(text)
+}
+
+/// A timeout that must be more than zero (`--idle-timeout`).
+pub fn parse_positive(text: &str) -> Result<Duration, String> {
+    match parse_request_timeout(text)? {
+        d if d.is_zero() => Err(format!("duration {text:?} must be more than 0")),
+        d => Ok(d),
+    }
 }
 
 /// `--older-than`: a duration with a unit.
@@ -101,6 +123,39 @@ mod tests {
         assert_eq!(parse_request_timeout("0").unwrap(), Duration::ZERO);
         for bad in ["", "soon", "5", "-1s", "1x"] {
             assert!(parse_age(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_age("3650d").unwrap(), MAX);
+        for huge in ["99999999999999999999999999d", "3651d", "200000000000000d"] {
+            assert!(parse_age(huge).unwrap_err().contains("too long"), "{huge}");
+        }
+        for huge in [
+            "18446744073709551615",
+            "99999999999999999999999",
+            "315360001",
+        ] {
+            assert!(
+                parse_request_timeout(huge)
+                    .unwrap_err()
+                    .contains("too long"),
+                "{huge}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_parses_or_is_refused_without_panicking(text in "\\PC{0,40}") {
+            let _ = parse_age(&text);
+            let _ = parse_request_timeout(&text);
+        }
+
+        #[test]
+        fn any_number_and_unit_parse_within_bounds(n in proptest::num::u64::ANY, unit in "(ns|us|ms|s|m|h|d)") {
+            let text = format!("{n}{unit}");
+            match parse_age(&text) {
+                Ok(d) => proptest::prop_assert!(d <= MAX),
+                Err(e) => proptest::prop_assert!(e.contains("too long"), "{}", e),
+            }
         }
     }
 

@@ -14,8 +14,9 @@ pub enum Outcome {
     Found,
     /// Some writes failed; each was reported.
     Failed,
-    /// Stopped by Ctrl-C; what was and was not done was reported.
-    Interrupted,
+    /// Stopped by a signal (exit 128 + its number: 130 for Ctrl-C, 143 for
+    /// SIGTERM, 129 for SIGHUP); what was and was not done was reported.
+    Interrupted(u8),
 }
 
 pub const EXIT_FAILURE: u8 = 1;
@@ -29,7 +30,7 @@ impl From<Outcome> for ExitCode {
             Outcome::Incomplete => 4,
             Outcome::Found => 5,
             Outcome::Failed => 1,
-            Outcome::Interrupted => 130,
+            Outcome::Interrupted(code) => code,
         })
     }
 }
@@ -40,12 +41,16 @@ pub enum Error {
     /// The command line asks for something impossible (exit 2).
     #[error("{0}")]
     Usage(String),
+    /// stdout was closed before what must be shown was shown (exit 1).
+    #[error("{0}")]
+    OutputClosed(String),
 }
 
 impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Usage(_) => EXIT_USAGE,
+            Error::OutputClosed(_) => EXIT_FAILURE,
         }
     }
 }

@@ -290,6 +290,10 @@ fn a_namespace_with_content_is_not_finalized_without_force() {
 fn forbidden_names_the_permission_and_gone_counts_as_done() {
     let env = Env::new(&["logging-operator"]);
     env.cluster.add_user("jane", "jane-token");
+    // RBAC makes jane an admin; the deny rule then takes patching away.
+    env.cluster
+        .load("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: jane-admin}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\nsubjects: [{kind: User, name: jane}]\n")
+        .unwrap();
     env.cluster.deny(Deny {
         user: "jane".into(),
         verb: Some("patch".into()),
@@ -360,16 +364,22 @@ fn backups_and_audit_records_are_written_privately() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 1);
-    assert_eq!(lines[0]["context"], "testcluster");
-    assert_eq!(lines[0]["user"], "admin");
-    assert_eq!(lines[0]["object"]["name"], "cluster-syslog");
-    assert_eq!(lines[0]["uid"], saved["metadata"]["uid"]);
-    assert_eq!(
-        lines[0]["finalizersRemoved"],
-        serde_json::json!(["syslogngconfig.logging.banzaicloud.io/finalizer"])
-    );
-    assert_eq!(lines[0]["result"], "removed");
+    // Write-ahead: the intent is on disk before the PATCH, the result after it.
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[0]["phase"], "intent");
+    assert!(lines[0].get("result").is_none());
+    assert_eq!(lines[1]["phase"], "result");
+    for line in &lines {
+        assert_eq!(line["context"], "testcluster");
+        assert_eq!(line["user"], "admin");
+        assert_eq!(line["object"]["name"], "cluster-syslog");
+        assert_eq!(line["uid"], saved["metadata"]["uid"]);
+        assert_eq!(
+            line["finalizersRemoved"],
+            serde_json::json!(["syslogngconfig.logging.banzaicloud.io/finalizer"])
+        );
+    }
+    assert_eq!(lines[1]["result"], "removed");
     assert_eq!(
         std::fs::metadata(&audit).unwrap().permissions().mode() & 0o777,
         0o600

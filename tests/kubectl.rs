@@ -853,3 +853,39 @@ fn kubectl_reports_injected_faults_as_it_would_a_real_server_s() {
         "{hang:?}"
     );
 }
+
+/// `kubectl auth whoami` reads SelfSubjectReview (apiserver-semantics-2.md §17.3),
+/// which the plugin's audit records use too.
+#[test]
+fn kubectl_auth_whoami_names_the_user_after_impersonation() {
+    let Some(kubectl) = support::kubectl() else {
+        return;
+    };
+    let env = Env::new(&[]);
+    let me = support::run_kubectl(&env, &kubectl, &["auth", "whoami", "-o", "json"], None);
+    assert_eq!(me.code, 0, "{me:?}");
+    let doc: serde_json::Value = serde_json::from_str(&me.stdout).unwrap();
+    assert_eq!(doc["kind"], "SelfSubjectReview");
+    assert_eq!(doc["status"]["userInfo"]["username"], "admin");
+    assert!(doc["status"]["userInfo"]["groups"]
+        .as_array()
+        .unwrap()
+        .contains(&"system:masters".into()));
+    let as_jane = support::run_kubectl(
+        &env,
+        &kubectl,
+        &["auth", "whoami", "--as", "jane", "--as-group", "devs"],
+        None,
+    );
+    assert_eq!(as_jane.code, 0, "{as_jane:?}");
+    let rows: Vec<String> = as_jane
+        .stdout
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    assert!(rows.contains(&"Username jane".to_string()), "{as_jane:?}");
+    assert!(
+        as_jane.stdout.contains("[devs system:authenticated]"),
+        "{as_jane:?}"
+    );
+}

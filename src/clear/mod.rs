@@ -3,6 +3,9 @@
 //! exact finalizer list and resourceVersion that were shown. Nothing the user did
 //! not see is ever sent.
 
+pub mod apply;
+pub mod record;
+
 use crate::cli::{ClearArgs, DryRun, Selection};
 use crate::cluster::discovery::{self, ApiCatalog};
 use crate::cluster::names::{segment, validate_name, validate_namespace};
@@ -16,15 +19,12 @@ use crate::glob;
 use crate::render::{self, diff::finalizer_diff, Styling};
 use crate::scan::{self, StuckObject};
 use anyhow::Context;
+use apply::PatchResult;
 use futures::{stream, StreamExt};
-use k8s_openapi::api::core::v1::Namespace;
-use kube::api::{Api, DynamicObject, Patch, PatchParams, PostParams};
+use kube::api::{Api, DynamicObject};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::path::Path;
 
 /// One object and the change planned for it.
 #[derive(Debug, Clone)]
@@ -73,6 +73,20 @@ impl Planned {
     fn segment(&self) -> String {
         segment(&self.name)
     }
+
+    /// The kubectl command that shows the object as it is now.
+    pub fn get_command(&self) -> String {
+        let ns = self
+            .namespace
+            .as_ref()
+            .map(|n| format!(" -n {n}"))
+            .unwrap_or_default();
+        format!(
+            "kubectl get {}/{}{ns} -o yaml",
+            self.ty.qualified_resource(),
+            self.name
+        )
+    }
 }
 
 /// An object that will not be patched, and why. `safety` marks refusals that
@@ -93,50 +107,9 @@ fn refuse(object: String, reason: impl Into<String>, safety: bool) -> Refusal {
     }
 }
 
-/// What happened to one object.
-#[derive(Debug, Clone, PartialEq)]
-pub enum PatchResult {
-    Removed,
-    WouldRemove,
-    AlreadyGone,
-    Conflict(String),
-    Forbidden(String),
-    Failed(String),
-    NotAttempted,
-}
-
-impl PatchResult {
-    fn word(&self) -> &'static str {
-        match self {
-            PatchResult::Removed => "removed",
-            PatchResult::WouldRemove => "ok (server dry run)",
-            PatchResult::AlreadyGone => "already gone",
-            PatchResult::Conflict(_) => "conflict",
-            PatchResult::Forbidden(_) => "forbidden",
-            PatchResult::Failed(_) => "failed",
-            PatchResult::NotAttempted => "not attempted",
-        }
-    }
-
-    fn detail(&self) -> &str {
-        match self {
-            PatchResult::Conflict(d) | PatchResult::Forbidden(d) | PatchResult::Failed(d) => d,
-            _ => "",
-        }
-    }
-
-    fn ok(&self) -> bool {
-        matches!(
-            self,
-            PatchResult::Removed | PatchResult::WouldRemove | PatchResult::AlreadyGone
-        )
-    }
-}
-
 /// `scan -o json|yaml` and `explain -o json|yaml` documents both carry `items`.
 #[derive(Deserialize)]
 struct InputDocument {
-    #[serde(default)]
     items: Vec<StuckObject>,
 }
 
@@ -149,12 +122,25 @@ fn read_input(path: &Path) -> anyhow::Result<Vec<StuckObject>> {
     } else {
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?
     };
-    let doc: InputDocument = serde_yaml::from_str(&text).map_err(|e| {
+    Ok(parse_input(&text, &path.display().to_string())?)
+}
+
+/// The items of a `scan`/`explain` document. An empty document, or one without
+/// `items`, is a usage error: it is not what either command prints.
+fn parse_input(text: &str, origin: &str) -> Result<Vec<StuckObject>, Error> {
+    let not_ours = |why: String| {
         Error::Usage(format!(
-            "{} is not the JSON or YAML that `scan -o json|yaml` or `explain -o json|yaml` prints: {e}",
-            path.display()
+            "{origin} is not the JSON or YAML that `scan -o json|yaml` or `explain -o json|yaml` prints: {why}"
         ))
-    })?;
+    };
+    if text.trim().is_empty() {
+        return Err(not_ours("it is empty".into()));
+    }
+    let doc: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| not_ours(e.to_string()))?;
+    if doc.get("items").is_none() {
+        return Err(not_ours("it has no `items`".into()));
+    }
+    let doc: InputDocument = serde_yaml::from_value(doc).map_err(|e| not_ours(e.to_string()))?;
     Ok(doc.items)
 }
 
@@ -256,14 +242,14 @@ async fn wanted(
     Ok((out, problems))
 }
 
-fn kube_message(e: &kube::Error) -> String {
+pub(crate) fn kube_message(e: &kube::Error) -> String {
     match e {
         kube::Error::Api(s) => s.message.clone(),
         other => crate::cluster::error_chain(other),
     }
 }
 
-fn is_code(e: &kube::Error, code: u16) -> bool {
+pub(crate) fn is_code(e: &kube::Error, code: u16) -> bool {
     matches!(e, kube::Error::Api(s) if s.code == code)
 }
 
@@ -570,177 +556,6 @@ async fn check_verdicts(
     (kept, summary, acknowledged)
 }
 
-fn state_dir() -> Option<PathBuf> {
-    std::env::var_os("XDG_STATE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".local/state")))
-        .map(|d| d.join("kubectl-finalizers"))
-}
-
-/// Creates a directory (and parents) readable only by the user.
-fn private_dir(dir: &Path) -> std::io::Result<()> {
-    let mut b = std::fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
-    b.create(dir)
-}
-
-fn private_file(path: &Path, append: bool) -> std::io::Result<std::fs::File> {
-    let mut o = std::fs::OpenOptions::new();
-    o.create(true);
-    if append {
-        o.append(true);
-    } else {
-        o.write(true).truncate(true);
-    }
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-    o.open(path)
-}
-
-fn backup(dir: &Path, planned: &[Planned]) -> anyhow::Result<()> {
-    private_dir(dir).with_context(|| format!("creating the backup directory {}", dir.display()))?;
-    for p in planned {
-        let file = format!(
-            "{}_{}_{}.yaml",
-            p.ty.qualified_resource(),
-            p.namespace.clone().unwrap_or_else(|| "_cluster".into()),
-            p.name
-        );
-        let path = dir.join(file);
-        let mut f = private_file(&path, false)
-            .with_context(|| format!("writing backup {}", path.display()))?;
-        f.write_all(serde_yaml::to_string(&p.manifest)?.as_bytes())?;
-    }
-    Ok(())
-}
-
-/// The JSON Patch that removes exactly the planned entries, or fails.
-pub fn guarded_patch(p: &Planned) -> Value {
-    json!([
-        {"op": "test", "path": "/metadata/resourceVersion", "value": p.resource_version},
-        {"op": "test", "path": "/metadata/finalizers", "value": p.finalizers},
-        {"op": "replace", "path": "/metadata/finalizers", "value": p.keep},
-    ])
-}
-
-/// Describes what changed since the plan, after a failed guard.
-async fn describe_change(cluster: &Cluster, p: &Planned) -> PatchResult {
-    match p.api(cluster).get(&p.segment()).await {
-        Err(e) if is_code(&e, 404) => PatchResult::AlreadyGone,
-        Err(e) => PatchResult::Conflict(format!(
-            "the object changed since the plan and could not be re-read: {}",
-            kube_message(&e)
-        )),
-        Ok(now) => {
-            let finalizers = now.metadata.finalizers.clone().unwrap_or_default();
-            let rv = now.metadata.resource_version.clone().unwrap_or_default();
-            let detail = if finalizers != p.finalizers {
-                format!("finalizers changed since the plan: {:?} → {:?}; nothing was patched, run again to see a new plan", p.finalizers, finalizers)
-            } else {
-                format!("the object changed since the plan (resourceVersion {} → {rv}); nothing was patched, run again to see a new plan", p.resource_version)
-            };
-            PatchResult::Conflict(detail)
-        }
-    }
-}
-
-fn forbidden_hint(p: &Planned, e: &kube::Error, finalize: bool) -> PatchResult {
-    let ns = p
-        .namespace
-        .as_ref()
-        .map(|n| format!(" -n {n}"))
-        .unwrap_or_default();
-    let check = if finalize {
-        "kubectl auth can-i update namespaces/finalize".to_string()
-    } else {
-        format!("kubectl auth can-i patch {}{ns}", p.ty.qualified_resource())
-    };
-    PatchResult::Forbidden(format!("{} (check: {check})", kube_message(e)))
-}
-
-async fn apply(cluster: &Cluster, p: &Planned, dry_run: bool) -> PatchResult {
-    let mut rv = p.resource_version.clone();
-    if p.finalizers != p.keep {
-        let ops: json_patch::Patch =
-            serde_json::from_value(guarded_patch(p)).expect("a valid JSON patch");
-        let params = PatchParams {
-            dry_run,
-            field_manager: Some("kubectl-finalizers".into()),
-            ..Default::default()
-        };
-        match p
-            .api(cluster)
-            .patch(&p.segment(), &params, &Patch::Json::<()>(ops))
-            .await
-        {
-            Ok(o) => rv = o.metadata.resource_version.unwrap_or(rv),
-            Err(e) if is_code(&e, 404) => return PatchResult::AlreadyGone,
-            Err(e) if is_code(&e, 403) => return forbidden_hint(p, &e, false),
-            Err(e) if is_code(&e, 422) || is_code(&e, 409) => {
-                return describe_change(cluster, p).await
-            }
-            Err(e) => return PatchResult::Failed(kube_message(&e)),
-        }
-    }
-    if p.spec_finalizers != p.spec_keep {
-        // Namespace spec.finalizers only change through /finalize; the body is the
-        // namespace as read, so its resourceVersion guards against any change since.
-        let mut body = p.manifest.clone();
-        body["spec"]["finalizers"] = json!(p.spec_keep);
-        body["metadata"]["resourceVersion"] = json!(rv);
-        body["metadata"]["finalizers"] = json!(p.keep);
-        let api: Api<Namespace> = Api::all(cluster.client.clone());
-        let params = PostParams {
-            dry_run,
-            field_manager: Some("kubectl-finalizers".into()),
-        };
-        match api
-            .replace_subresource("finalize", &p.segment(), &params, &body)
-            .await
-        {
-            Ok(_) => {}
-            Err(e) if is_code(&e, 404) => return PatchResult::AlreadyGone,
-            Err(e) if is_code(&e, 403) => return forbidden_hint(p, &e, true),
-            Err(e) if is_code(&e, 409) || is_code(&e, 422) => {
-                return describe_change(cluster, p).await
-            }
-            Err(e) => return PatchResult::Failed(kube_message(&e)),
-        }
-    }
-    if dry_run {
-        PatchResult::WouldRemove
-    } else {
-        PatchResult::Removed
-    }
-}
-
-fn audit(
-    file: &mut Option<std::fs::File>,
-    cluster: &Cluster,
-    p: &Planned,
-    mode: DryRun,
-    result: &PatchResult,
-) {
-    let Some(f) = file else { return };
-    let record = json!({
-        "time": jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        "context": cluster.identity.context,
-        "user": cluster.identity.user,
-        "server": cluster.identity.server,
-        "object": {"apiVersion": p.ty.api_version(), "kind": p.ty.kind, "namespace": p.namespace, "name": p.name},
-        "uid": p.uid,
-        "resourceVersion": p.resource_version,
-        "finalizersRemoved": p.removed(),
-        "dryRun": if mode == DryRun::Server { "server" } else { "none" },
-        "result": result.word(),
-        "detail": result.detail(),
-    });
-    let _ = writeln!(f, "{record}");
-}
-
 /// Polls until the cleared objects are gone; returns those that are not, and why.
 async fn wait_gone(
     cluster: &Cluster,
@@ -824,13 +639,20 @@ pub async fn run(
     for r in &refused {
         eprintln!("skipping {}: {}", r.object, r.reason);
     }
-    // Safety refusals end the run non-zero, whatever else succeeds.
+    // Safety refusals end the run non-zero, whatever else succeeds; a selection
+    // (--stuck) that could not be read in full ends it "incomplete".
+    let incomplete = !problems.is_empty();
     let settle = |outcome: Outcome| match outcome {
         Outcome::Done if refused.iter().any(|r| r.safety) => Outcome::Failed,
+        Outcome::Done if incomplete => Outcome::Incomplete,
         other => other,
     };
     if planned.is_empty() {
-        eprintln!("Nothing to clear.");
+        if incomplete {
+            eprintln!("Nothing to clear among the objects that could be read; the selection is incomplete (see the warnings).");
+        } else {
+            eprintln!("Nothing to clear.");
+        }
         return Ok(settle(Outcome::Done));
     }
     // The plan: exactly what will be sent.
@@ -878,7 +700,12 @@ pub async fn run(
             out.push_str(&format!("  {line}\n"));
         }
     }
-    render::emit(&out)?;
+    // Nothing is written unless the plan was shown in full.
+    render::emit(&out).map_err(|e| {
+        Error::OutputClosed(format!(
+            "the plan could not be written to stdout ({e}): nothing was changed"
+        ))
+    })?;
 
     if args.dry_run == DryRun::Client {
         eprintln!("Dry run (client): nothing was sent to the cluster.");
@@ -894,10 +721,8 @@ pub async fn run(
         }
     }
     let dry = args.dry_run == DryRun::Server;
-    let mut audit_file = None;
     if !dry {
-        let state = state_dir();
-        let dir = match (&args.backup_dir, &state) {
+        let dir = match (&args.backup_dir, record::state_dir()) {
             (Some(d), _) => d.clone(),
             (None, Some(s)) => s.join("backups").join(
                 jiff::Timestamp::now()
@@ -908,59 +733,58 @@ pub async fn run(
                 anyhow::bail!("no HOME or XDG_STATE_HOME for backups: pass --backup-dir")
             }
         };
-        backup(&dir, &planned)?;
-        eprintln!(
-            "Backed up {} manifest(s) to {}",
-            planned.len(),
-            dir.display()
-        );
+        let saved = record::backup(
+            &dir,
+            planned.iter().map(|p| {
+                let stem = format!(
+                    "{}_{}_{}",
+                    p.ty.qualified_resource(),
+                    p.namespace.clone().unwrap_or_else(|| "_cluster".into()),
+                    p.name
+                );
+                (stem, &p.manifest)
+            }),
+        )?;
+        eprintln!("Backed up {saved} manifest(s) to {}", dir.display());
     }
     let audit_path = args
         .audit_log
         .clone()
-        .or_else(|| state_dir().map(|s| s.join("audit.jsonl")));
-    if let Some(path) = &audit_path {
-        if let Some(parent) = path.parent() {
-            private_dir(parent).with_context(|| format!("creating {}", parent.display()))?;
-        }
-        audit_file = Some(
-            private_file(path, true)
-                .with_context(|| format!("opening the audit log {}", path.display()))?,
-        );
-    }
-
-    let interrupted = Arc::new(AtomicBool::new(false));
-    let flag = interrupted.clone();
-    let watcher = tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            flag.store(true, Ordering::SeqCst);
-        }
+        .or_else(|| record::state_dir().map(|s| s.join("audit.jsonl")));
+    let audit = audit_path
+        .as_deref()
+        .map(record::AuditLog::open)
+        .transpose()?;
+    // Who acts: the kubeconfig user, who the server says that is, and whom it impersonates.
+    let mut who = json!({
+        "context": cluster.identity.context,
+        "user": cluster.identity.user,
+        "server": cluster.identity.server,
     });
-    let results: Vec<(usize, PatchResult)> = stream::iter(planned.iter().enumerate())
-        .map(|(i, p)| {
-            let interrupted = interrupted.clone();
-            async move {
-                if interrupted.load(Ordering::SeqCst) {
-                    return (i, PatchResult::NotAttempted);
-                }
-                (i, apply(cluster, p, dry).await)
-            }
-        })
-        .buffer_unordered(concurrency)
-        .collect()
-        .await;
-    watcher.abort();
-    let mut results = results;
-    results.sort_by_key(|(i, _)| *i);
-    for (i, r) in &results {
-        if *r != PatchResult::NotAttempted {
-            audit(&mut audit_file, cluster, &planned[*i], args.dry_run, r);
+    if audit.is_some() {
+        match cluster.authenticated_user().await {
+            Ok(name) => who["authenticatedAs"] = json!(name),
+            Err(why) => who["authenticatedAsUnknown"] = json!(why),
+        }
+        if let Some((user, groups)) = &cluster.identity.impersonate {
+            who["impersonating"] = json!({"user": user, "groups": groups});
         }
     }
+    let signals = apply::Signals::install().context("installing signal handlers")?;
+    let results = apply::apply_all(
+        cluster,
+        &planned,
+        dry,
+        concurrency,
+        audit.as_ref(),
+        &who,
+        &signals,
+    )
+    .await;
     let rows: Vec<Vec<String>> = results
         .iter()
-        .map(|(i, r)| {
-            let p = &planned[*i];
+        .zip(&planned)
+        .map(|(r, p)| {
             vec![
                 p.title(),
                 p.removed().join(","),
@@ -976,21 +800,31 @@ pub async fn run(
             "Dry run (server): every patch was sent with dryRun=All; nothing was persisted.\n",
         );
     }
-    render::emit(&format!("\n{table}"))?;
-    if let Some(path) = &audit_path {
-        eprintln!("Audit records appended to {}", path.display());
+    // The writes are done: a closed stdout loses the table, not the truth (the
+    // audit log has it), and the run must not look successful.
+    let shown = render::emit(&format!("\n{table}"));
+    if let Some(log) = &audit {
+        eprintln!("Audit records appended to {}", log.path().display());
     }
-    if interrupted.load(Ordering::SeqCst) {
-        let done = results
+    if let Err(e) = shown {
+        return Err(Error::OutputClosed(format!(
+            "the result table could not be written ({e}); what was done is in the audit log"
+        ))
+        .into());
+    }
+    if signals.received() > 0 {
+        let attempted = results
             .iter()
-            .filter(|(_, r)| *r != PatchResult::NotAttempted)
+            .filter(|r| **r != PatchResult::NotAttempted)
             .count();
         eprintln!(
-            "Interrupted: {done} object(s) were processed, {} were not attempted (see the table).",
-            results.len() - done
+            "Interrupted: {attempted} object(s) were processed, {} were not attempted (see the table).",
+            results.len() - attempted
         );
-        return Ok(Outcome::Interrupted);
+        let code = signals.first.load(std::sync::atomic::Ordering::SeqCst);
+        return Ok(Outcome::Interrupted(u8::try_from(code).unwrap_or(130)));
     }
+    let results: Vec<(usize, PatchResult)> = results.into_iter().enumerate().collect();
     if args.wait && !dry {
         let expected: Vec<&Planned> = results
             .iter()
@@ -1102,6 +936,29 @@ mod tests {
                 objects: vec![object],
             }],
             ..Default::default()
+        }
+    }
+
+    #[test]
+    fn input_documents_are_ours_or_a_usage_error() {
+        for bad in [
+            "",
+            "  \n",
+            "{}",
+            "[]",
+            "items: 3",
+            "{\"items\": [{}]}",
+            "\u{0}",
+        ] {
+            assert!(parse_input(bad, "f").is_err(), "{bad:?}");
+        }
+        assert_eq!(parse_input("items: []", "f").unwrap().len(), 0);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_input_document_parses_or_is_refused_without_panicking(text in "\\PC{0,200}") {
+            let _ = parse_input(&text, "f");
         }
     }
 

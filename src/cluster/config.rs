@@ -1,16 +1,46 @@
 //! Turns kubectl's connection flags into a kube client configuration:
-//! `--kubeconfig`, `KUBECONFIG`, `~/.kube/config`, then in-cluster.
+//! `--kubeconfig`, `KUBECONFIG`, `~/.kube/config`, then in-cluster. Also the
+//! timeouts that always apply, and what may never be printed (credentials).
 
 use crate::cli::KubeFlags;
 use anyhow::{bail, Context};
 use kube::config::{Config, KubeConfigOptions, Kubeconfig};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// How long to wait for a TCP/TLS connection when `--request-timeout` is 0
+/// (client-go's dialer default).
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// `--idle-timeout`'s default: kube-apiserver ends a request after a minute itself.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The exec credential plugin's command and arguments (never its environment),
+/// for error messages that must not repeat the plugin's output.
+static EXEC_COMMAND: OnceLock<String> = OnceLock::new();
+
+pub fn exec_command() -> Option<&'static str> {
+    EXEC_COMMAND.get().map(String::as_str)
+}
+
+/// `scheme://host:port/path` without `user:password@`: what may be printed and recorded.
+pub fn printable_server(uri: &http::Uri) -> String {
+    let scheme = uri.scheme_str().unwrap_or("https");
+    let host = uri.host().unwrap_or_default();
+    let port = uri.port_u16().map(|p| format!(":{p}")).unwrap_or_default();
+    let path = uri.path().trim_end_matches('/');
+    format!("{scheme}://{host}{port}{path}")
+}
 
 /// Who and where we talk to, for messages and audit records.
 #[derive(Debug, Clone, Default)]
 pub struct Identity {
     pub context: String,
+    /// The kubeconfig user (its name, not its credentials).
     pub user: String,
     pub server: String,
+    /// `--as` and `--as-group`, when impersonating.
+    pub impersonate: Option<(String, Vec<String>)>,
 }
 
 fn default_kubeconfig_exists() -> bool {
@@ -52,36 +82,70 @@ pub async fn load(flags: &KubeFlags) -> anyhow::Result<(Config, Identity)> {
             let user = options
                 .user
                 .clone()
-                .or_else(|| named.and_then(|c| c.user))
+                .or_else(|| named.clone().and_then(|c| c.user))
                 .unwrap_or_default();
+            let cluster_name = options
+                .cluster
+                .clone()
+                .or_else(|| named.as_ref().map(|c| c.cluster.clone()))
+                .unwrap_or_default();
+            if let Some(c) = kc.clusters.iter().find(|c| c.name == cluster_name).and_then(|c| c.cluster.as_ref()) {
+                let has_ca = c.certificate_authority.is_some() || c.certificate_authority_data.is_some();
+                if c.insecure_skip_tls_verify == Some(true) && has_ca {
+                    bail!("kubeconfig cluster {cluster_name:?}: specifying a root certificates file with the insecure flag is not allowed (remove insecure-skip-tls-verify, or the certificate authority)");
+                }
+            }
+            let user_name = options.user.clone().or_else(|| named.as_ref().and_then(|c| c.user.clone()));
+            if let Some(exec) = kc
+                .auth_infos
+                .iter()
+                .find(|a| Some(&a.name) == user_name.as_ref())
+                .and_then(|a| a.auth_info.as_ref())
+                .and_then(|a| a.exec.as_ref())
+            {
+                let mut words = vec![exec.command.clone().unwrap_or_default()];
+                words.extend(exec.args.clone().unwrap_or_default());
+                let _ = EXEC_COMMAND.set(words.join(" "));
+            }
             let config = Config::from_custom_kubeconfig(kc, &options)
                 .await
                 .context("loading the kubeconfig context")?;
-            (config, Identity { context, user, server: String::new() })
+            (config, Identity { context, user, ..Default::default() })
         }
         None => match Config::incluster() {
-            Ok(c) => (c, Identity { context: "in-cluster".into(), user: "serviceaccount".into(), server: String::new() }),
+            Ok(c) => (c, Identity { context: "in-cluster".into(), user: "serviceaccount".into(), ..Default::default() }),
             Err(_) => bail!(
                 "no kubeconfig found and not running in a cluster: pass --kubeconfig, set KUBECONFIG, or create ~/.kube/config"
             ),
         },
     };
-    identity.server = config.cluster_url.to_string();
+    identity.server = printable_server(&config.cluster_url);
     // kube retries 503s up to 15 times with growing delays; during an incident an
     // unavailable API must be reported at once, not waited on.
     config.default_retry = false;
     if let Some(user) = &flags.as_user {
         config.auth_info.impersonate = Some(user.clone());
-        identity.user = user.clone();
+        identity.impersonate = Some((user.clone(), flags.as_group.clone()));
     }
     if !flags.as_group.is_empty() {
         config.auth_info.impersonate_groups = Some(flags.as_group.clone());
     }
-    if !flags.request_timeout.is_zero() {
-        config.read_timeout = Some(flags.request_timeout);
-        config.write_timeout = Some(flags.request_timeout);
-        config.connect_timeout = Some(flags.request_timeout);
-        config.reset_reader_on_write = true;
-    }
+    // kubectl's 0 means no overall limit, but a hung connection must not hang the
+    // tool: connecting, and silence from the server, are always bounded.
+    let idle = if flags.idle_timeout.is_zero() {
+        IDLE_TIMEOUT
+    } else {
+        flags.idle_timeout
+    };
+    let limit = |d: Duration| match flags.request_timeout {
+        t if t.is_zero() => d,
+        t => t.min(d),
+    };
+    config.connect_timeout = Some(limit(CONNECT_TIMEOUT));
+    config.read_timeout = Some(limit(idle));
+    config.write_timeout = Some(limit(idle));
+    // The read timer restarts with each request, so an idle pooled connection
+    // is not mistaken for a silent server.
+    config.reset_reader_on_write = true;
     Ok((config, identity))
 }

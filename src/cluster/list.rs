@@ -1,16 +1,13 @@
 //! Paged, metadata-only lists: each page is handed over as it arrives, so a
-//! large cluster is never held in memory whole. A 429 is retried after the
-//! server's one-second hint (kube's own retry policy is off, see config.rs); an
-//! expired continue token (410) restarts the list once — callers deduplicate by uid.
+//! large cluster is never held in memory whole. Throttling (429) is retried by
+//! the client (see retry.rs); an expired continue token (410) restarts the list
+//! once — callers deduplicate by uid.
 
 use super::{ApiType, Problem};
 use k8s_openapi::api::core::v1::Namespace;
 use kube::api::{Api, ListParams, ObjectList, ObjectMeta};
 use kube::Client;
 use std::future::Future;
-use std::time::Duration;
-
-const THROTTLE_RETRIES: u32 = 3;
 
 fn params(
     chunk: u32,
@@ -48,16 +45,10 @@ where
     Fut: Future<Output = Result<ObjectList<T>, kube::Error>>,
 {
     let mut token: Option<String> = None;
-    let mut throttled = 0;
     let mut restarted = false;
     loop {
         let page = match fetch(token.clone()).await {
             Ok(p) => p,
-            Err(e) if code(&e) == Some(429) && throttled < THROTTLE_RETRIES => {
-                throttled += 1;
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                continue;
-            }
             Err(e) if code(&e) == Some(410) && token.is_some() && !restarted => {
                 restarted = true;
                 token = None;

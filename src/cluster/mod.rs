@@ -6,12 +6,12 @@ pub mod discovery;
 pub mod list;
 pub mod names;
 pub mod resolve;
+pub mod retry;
 
 pub use config::Identity;
 pub use discovery::{ApiCatalog, ApiType};
 
 use crate::cli::KubeFlags;
-use anyhow::Context;
 use kube::api::{Api, DynamicObject};
 use kube::Client;
 use serde::{Deserialize, Serialize};
@@ -23,19 +23,64 @@ pub struct Cluster {
     pub identity: Identity,
     /// The context's namespace (`default` when unset), for TYPE/NAME arguments.
     pub default_namespace: String,
+    /// With `--as`: a client without impersonation, to ask who really authenticates.
+    own: Option<Client>,
 }
 
 impl Cluster {
     pub async fn connect(flags: &KubeFlags) -> anyhow::Result<Cluster> {
         let (config, identity) = config::load(flags).await?;
         let default_namespace = config.default_namespace.clone();
-        let client = Client::try_from(config)
-            .with_context(|| format!("creating a client for {}", identity.server))?;
+        let own = match &identity.impersonate {
+            Some(_) => {
+                let mut plain = config.clone();
+                plain.auth_info.impersonate = None;
+                plain.auth_info.impersonate_groups = None;
+                Client::try_from(plain).ok()
+            }
+            None => None,
+        };
+        // Throttled requests are retried outside kube's stack (buffered, so the
+        // retry can clone the service).
+        let client = kube::client::ClientBuilder::try_from(config)
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "creating a client for {}: {}",
+                    identity.server,
+                    error_chain(&e)
+                )
+            })?
+            .with_layer(&tower::buffer::BufferLayer::new(256))
+            .with_layer(&tower::retry::RetryLayer::new(retry::Throttled::default()))
+            .build();
         Ok(Cluster {
             client,
             identity,
             default_namespace,
+            own,
         })
+    }
+
+    /// Who the server says the credentials belong to (SelfSubjectReview, served
+    /// since Kubernetes 1.28), ignoring `--as`; an explanation when it cannot say.
+    pub async fn authenticated_user(&self) -> Result<String, String> {
+        let client = self.own.as_ref().unwrap_or(&self.client);
+        let request = http::Request::post("/apis/authentication.k8s.io/v1/selfsubjectreviews")
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(
+                br#"{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}"#.to_vec(),
+            )
+            .map_err(|e| e.to_string())?;
+        let review: serde_json::Value = client.request(request).await.map_err(|e| {
+            format!(
+                "SelfSubjectReview: {}",
+                Problem::from_kube("selfsubjectreviews", &e).message
+            )
+        })?;
+        review["status"]["userInfo"]["username"]
+            .as_str()
+            .map(String::from)
+            .ok_or_else(|| "SelfSubjectReview named no user".into())
     }
 }
 
@@ -115,6 +160,8 @@ impl Problem {
 
 fn reason_for(code: u16) -> String {
     match code {
+        500 => "InternalError",
+        502 => "BadGateway",
         401 => "Unauthorized",
         403 => "Forbidden",
         404 => "NotFound",
@@ -137,15 +184,89 @@ fn describe_plain(code: u16, body: &[u8]) -> String {
             let text = String::from_utf8_lossy(body).trim().to_string();
             if text.is_empty() {
                 format!("the server responded with HTTP {code}")
+            } else if text.starts_with('<') {
+                // A proxy's or load balancer's error page, not the API server's answer.
+                let title = text
+                    .split_once("<title>")
+                    .and_then(|(_, rest)| rest.split_once("</title>"))
+                    .map(|(t, _)| format!(" ({})", t.trim()))
+                    .unwrap_or_default();
+                format!("the server answered HTTP {code} with an HTML page{title}: a proxy or load balancer in front of the API server?")
             } else {
-                text
+                text.chars().take(300).collect()
             }
         }
     }
 }
 
-/// An error and its sources, joined: `a: b: c`.
-pub fn error_chain(e: &dyn std::error::Error) -> String {
+/// Replaces runs that look like credentials (16+ token characters) in `text`.
+pub fn redact(text: &str) -> String {
+    let token = |c: char| c.is_ascii_alphanumeric() || "+/=._-".contains(c);
+    let mut out = String::new();
+    let mut run = String::new();
+    for c in text.chars().chain(std::iter::once(' ')) {
+        if token(c) {
+            run.push(c);
+            continue;
+        }
+        if run.len() >= 16 {
+            out.push_str("[redacted]");
+        } else {
+            out.push_str(&run);
+        }
+        run.clear();
+        out.push(c);
+    }
+    out.pop();
+    out
+}
+
+/// What may be said of a failed exec credential plugin: its command (from the
+/// kubeconfig, never its environment), its exit status and the redacted end of
+/// its stderr. Its stdout, where credentials are printed, never.
+fn exec_failure(e: &kube::client::AuthError) -> Option<String> {
+    use kube::client::AuthError;
+    let command = config::exec_command().unwrap_or("(exec plugin)");
+    let what = match e {
+        AuthError::AuthExecRun { out, .. } => {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let tail: String = stderr
+                .trim()
+                .chars()
+                .rev()
+                .take(200)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            let said = if tail.is_empty() {
+                String::new()
+            } else {
+                format!("; its stderr ends: {}", redact(&tail))
+            };
+            format!("exited with {}{said}", out.status)
+        }
+        AuthError::AuthExecStart(io) => format!("could not be started: {io}"),
+        AuthError::AuthExecParse(_) => "printed something that is not an ExecCredential".into(),
+        AuthError::AuthExec(_) | AuthError::AuthExecSerialize(_) => "failed".into(),
+        _ => return None,
+    };
+    Some(format!("the kubeconfig's credential plugin `{command}` {what} (its output is not shown: it may hold credentials)"))
+}
+
+/// An error and its sources, joined: `a: b: c`. Credential plugin failures are
+/// described without their output.
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(x) = cur {
+        if let Some(said) = x
+            .downcast_ref::<kube::client::AuthError>()
+            .and_then(exec_failure)
+        {
+            return said;
+        }
+        cur = x.source();
+    }
     let mut parts = vec![e.to_string()];
     let mut source = e.source();
     while let Some(s) = source {

@@ -167,7 +167,25 @@ mod tests {
         );
         assert!(parse_targets(&types, &["pvc".to_string()]).is_err());
         assert!(parse_targets(&types, &["pvc/".to_string()]).is_err());
+        assert!(check_names(&["pvc".into(), "a".into(), "b/c".into()]).is_ok());
+        assert!(check_names(&["pvc".into(), "a b".into()]).is_err());
         assert!(parse_targets(&types, &["pvc/a?dryRun=All".to_string()]).is_err());
         assert!(parse_targets(&types, &["pvc".to_string(), "..".to_string()]).is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_arguments_resolve_or_are_refused_without_panicking(
+            args in proptest::collection::vec("\\PC{0,30}", 0..4)
+        ) {
+            let types = vec![ty("", "configmaps", "configmap", "ConfigMap", &["cm"])];
+            let checked = check_names(&args);
+            if let Ok(targets) = parse_targets(&types, &args) {
+                proptest::prop_assert!(checked.is_ok());
+                for t in targets {
+                    proptest::prop_assert!(crate::cluster::names::validate_name(&t.name).is_ok());
+                }
+            }
+        }
     }
 }

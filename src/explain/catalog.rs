@@ -157,4 +157,16 @@ mod tests {
         let err = Catalog::load(&[bad]).unwrap_err();
         assert!(format!("{err:#}").contains("bad.yaml"));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_catalogue_text_parses_or_is_refused_without_panicking(text in "\\PC{0,200}") {
+            let _ = parse(&text, "f");
+        }
+
+        #[test]
+        fn any_finalizer_name_is_looked_up_without_panicking(name in "\\PC{0,80}") {
+            let _ = Catalog::builtin().lookup(&name);
+        }
+    }
 }

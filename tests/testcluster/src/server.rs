@@ -706,6 +706,23 @@ fn route(
         review["status"] = Value::Object(verdict);
         return Ok(Answer::Json(201, object::normalize(review, false), vec![]));
     }
+    // SelfSubjectReview: who the request runs as, after impersonation
+    // (apiserver-semantics-2.md §17.3).
+    if res.group == "authentication.k8s.io" && res.plural == "selfsubjectreviews" {
+        record.kind = RequestKind::Review;
+        let mut info = serde_json::Map::new();
+        info.insert("username".into(), json!(user.name));
+        if !user.groups.is_empty() {
+            info.insert("groups".into(), json!(user.groups));
+        }
+        let review = json!({
+            "kind": "SelfSubjectReview",
+            "apiVersion": format!("authentication.k8s.io/{}", res.version),
+            "metadata": {"creationTimestamp": object::format_time(object::now())},
+            "status": {"userInfo": info},
+        });
+        return Ok(Answer::Json(201, review, vec![]));
+    }
     let dry_run = match query.get("dryRun") {
         None => false,
         Some(v) if v == "All" => true,
