@@ -591,19 +591,31 @@ subjects: [{kind: User, name: dev, apiGroup: rbac.authorization.k8s.io}]
     let doc = json(&env.run(&args));
     let f = finding(&doc, "kubernetes.io/pvc-protection");
     assert_eq!(f["state"], "UNKNOWN", "{f:#}");
-    assert_eq!(f["objects"][0]["usage"], "in-use", "pods in shop are readable: {f:#}");
-    assert_eq!(missing_resources(f), ["forbidden leases.coordination.k8s.io"]);
+    assert_eq!(
+        f["objects"][0]["usage"], "in-use",
+        "pods in shop are readable: {f:#}"
+    );
+    assert_eq!(
+        missing_resources(f),
+        ["forbidden leases.coordination.k8s.io"]
+    );
 
     let mut args = vec!["clear", PVC, "-n", "shop", "--yes"];
     args.extend(as_dev);
     let clear = env.run(&args);
     assert_eq!(clear.code, 1, "{clear:?}");
-    assert!(clear.stderr.contains("the finalizer is doing its job"), "{clear:?}");
+    assert!(
+        clear.stderr.contains("the finalizer is doing its job"),
+        "{clear:?}"
+    );
     assert!(env.cluster.writes().is_empty());
 
     // Impersonating the same user from admin reaches the same verdict.
     let doc = json(&env.run(&["explain", PVC, "-n", "shop", "-o", "json", "--as", "dev"]));
-    assert_eq!(finding(&doc, "kubernetes.io/pvc-protection")["state"], "UNKNOWN");
+    assert_eq!(
+        finding(&doc, "kubernetes.io/pvc-protection")["state"],
+        "UNKNOWN"
+    );
 
     // Without the right to list pods, the usage check itself is unknown.
     env.cluster.deny(Deny {
@@ -618,7 +630,9 @@ subjects: [{kind: User, name: dev, apiGroup: rbac.authorization.k8s.io}]
     let clear = env.run(&args);
     assert_eq!(clear.code, 1, "{clear:?}");
     assert!(
-        clear.stderr.contains(r#"cannot list pods in namespace shop: 403 Forbidden"#),
+        clear
+            .stderr
+            .contains(r#"cannot list pods in namespace shop: 403 Forbidden"#),
         "{clear:?}"
     );
     assert!(env.cluster.writes().is_empty());
