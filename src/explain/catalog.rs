@@ -46,6 +46,9 @@ pub struct Entry {
     pub risk: Risk,
     #[serde(default)]
     pub check: Option<Check>,
+    /// Where the finalizer string is defined: `owner/repo/path[@commit]`.
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 #[derive(Debug, Clone)]
