@@ -314,6 +314,22 @@ fn clear_under_every_fault() {
             )
             .is_some();
         let results = audit_results(&audit);
+        let expected_patches: &[u16] = match kind {
+            Kind::Throttled => &[429, 200],
+            Kind::NotFound | Kind::Unauthorized => &[],
+            Kind::Status500 => &[500],
+            Kind::Status503 => &[503],
+            Kind::Forbidden => &[403],
+            Kind::HtmlPage => &[502],
+            // Answered by the server (and logged) but the client never saw it, or
+            // never answered at all.
+            Kind::Truncated | Kind::LostResponse | Kind::ContinueExpired => &[200],
+            Kind::Hang | Kind::Reset => &[0],
+        };
+        assert_eq!(
+            patches, expected_patches,
+            "{kind:?}: the PATCHes the server saw"
+        );
         match kind {
             // Retried, recovered, or the lost answer confirmed by a re-read.
             Kind::Throttled | Kind::ContinueExpired | Kind::LostResponse | Kind::Truncated => {

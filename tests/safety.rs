@@ -638,3 +638,52 @@ subjects: [{kind: User, name: dev, apiGroup: rbac.authorization.k8s.io}]
     assert!(env.cluster.writes().is_empty());
     assert!(pvc_exists(&env));
 }
+
+/// ALIVE and DEGRADED owners are refused with the reason and the commands that
+/// show more (the controller's logs, its description).
+#[test]
+fn alive_and_degraded_owners_are_refused_with_what_to_look_at() {
+    let operator = |ready: bool| {
+        format!(
+            "apiVersion: v1
+kind: Namespace
+metadata: {{name: logging-system}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: logging-operator, namespace: logging-system}}
+spec:
+  replicas: 1
+  selector: {{matchLabels: {{app: logging-operator}}}}
+  template:
+    metadata: {{labels: {{app: logging-operator}}}}
+    spec: {{containers: [{{name: manager, image: operator}}]}}
+status: {{replicas: 1, readyReplicas: {}}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: logging-operator-0, namespace: logging-system, labels: {{app: logging-operator}}}}
+spec: {{containers: [{{name: manager, image: operator}}]}}
+status:
+  phase: Running
+  conditions: [{{type: Ready, status: '{}'}}]
+  containerStatuses: [{{name: manager, ready: {ready}, restartCount: {}, image: x, imageID: ''}}]
+",
+            u8::from(ready),
+            if ready { "True" } else { "False" },
+            if ready { 0 } else { 9 },
+        )
+    };
+    for (ready, state, command) in [
+        (true, "is ALIVE (use --force", "see: kubectl logs -n logging-system deployment/logging-operator --since=1h --all-containers"),
+        (false, "is DEGRADED: bring it back", "see: kubectl describe -n logging-system deployment/logging-operator"),
+    ] {
+        let env = Env::new(&["logging-operator"]);
+        env.cluster.load(&operator(ready)).unwrap();
+        let run = env.run(&["clear", SYSLOG, "-n", "logging", "--yes"]);
+        assert_eq!(run.code, 1, "{run:?}");
+        assert!(run.stderr.contains(state), "{run:?}");
+        assert!(run.stderr.contains(command), "{run:?}");
+        assert!(env.cluster.writes().is_empty());
+    }
+}

@@ -414,12 +414,20 @@ fn holds(p: &Planned, report: &ExplainReport) -> Vec<(String, Hold)> {
                 )),
             ));
         }
-        let evidence: String = finding
+        let mut evidence: String = finding
             .evidence
             .iter()
             .filter(|e| e.source == "workload" || e.source == "lease")
             .map(|e| format!("\n        evidence: {}", e.detail))
             .collect();
+        // The commands that show more (logs, describe, the missing reads).
+        evidence.extend(
+            finding
+                .recommendation
+                .commands
+                .iter()
+                .map(|c| format!("\n        see: {c}")),
+        );
         let missing: Vec<String> = finding
             .missing_evidence
             .iter()
