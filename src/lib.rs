@@ -11,6 +11,7 @@ pub mod duration;
 pub mod error;
 pub mod explain;
 pub mod glob;
+pub mod model;
 pub mod render;
 pub mod scan;
 

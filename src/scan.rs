@@ -4,78 +4,12 @@
 use crate::cli::Selection;
 use crate::cluster::{discovery, list, ApiCatalog, ApiType, Cluster, Problem};
 use crate::glob;
+use crate::model::{NamespaceCondition, StuckObject};
 use futures::{stream, StreamExt};
 use k8s_openapi::api::core::v1::Namespace;
 use kube::api::ObjectMeta;
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::time::Duration;
-
-/// A namespace condition that reports a failure (`status: "True"`).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct NamespaceCondition {
-    #[serde(rename = "type")]
-    pub type_: String,
-    pub reason: String,
-    pub message: String,
-}
-
-/// An object held by finalizers: the stable item of `scan -o json|yaml`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct StuckObject {
-    pub api_version: String,
-    pub kind: String,
-    pub group: String,
-    pub resource: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
-    pub name: String,
-    pub uid: String,
-    #[serde(default)]
-    pub resource_version: String,
-    #[serde(default)]
-    pub creation_timestamp: Option<String>,
-    /// Absent for live objects (`--include-live`).
-    #[serde(default)]
-    pub deletion_timestamp: Option<String>,
-    #[serde(default)]
-    pub terminating_seconds: Option<u64>,
-    /// `metadata.finalizers`.
-    #[serde(default)]
-    pub finalizers: Vec<String>,
-    /// Namespaces only: `spec.finalizers` (`kubernetes`), removed through `/finalize`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub spec_finalizers: Vec<String>,
-    /// Namespaces only: the failure conditions the namespace controller reports.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub conditions: Vec<NamespaceCondition>,
-    /// With `--finalizer`: the entries that matched it. `clear -f` removes only
-    /// these (absent: every entry in `finalizers` and `specFinalizers`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub matched_finalizers: Option<Vec<String>>,
-}
-
-impl StuckObject {
-    pub fn is_terminating(&self) -> bool {
-        self.deletion_timestamp.is_some()
-    }
-
-    pub fn qualified_kind(&self) -> String {
-        discovery::qualify(&self.kind, &self.group)
-    }
-
-    /// kubectl's `-o name` form: `kind.group/name`, lower-case kind.
-    pub fn kubectl_name(&self) -> String {
-        discovery::kubectl_name(&self.kind, &self.group, &self.name)
-    }
-
-    /// Every finalizer entry, metadata first.
-    pub fn all_finalizers(&self) -> impl Iterator<Item = &String> {
-        self.finalizers.iter().chain(self.spec_finalizers.iter())
-    }
-}
 
 /// Which objects count, beyond "terminating with finalizers".
 #[derive(Debug, Clone, Default)]

@@ -16,8 +16,9 @@ use crate::explain::analysis::{State, Usage};
 use crate::explain::catalog::Catalog;
 use crate::explain::ExplainReport;
 use crate::glob;
+use crate::model::StuckObject;
 use crate::render::{self, diff::finalizer_diff, Styling};
-use crate::scan::{self, StuckObject};
+use crate::scan;
 use anyhow::Context;
 use apply::PatchResult;
 use futures::{stream, StreamExt};
@@ -57,7 +58,7 @@ impl Planned {
     }
 
     pub fn title(&self) -> String {
-        discovery::object_title(
+        crate::model::object_title(
             &self.ty.kind,
             &self.ty.group,
             self.namespace.as_deref(),
@@ -204,7 +205,7 @@ async fn wanted(
     };
     let mut out = Vec::new();
     for item in items {
-        let qualified = discovery::qualify(&item.resource, &item.group);
+        let qualified = crate::model::qualify(&item.resource, &item.group);
         let ty = api.find(&item.group, &item.resource).ok_or_else(|| {
             anyhow::anyhow!(
                 "{qualified}/{}: the cluster does not serve {qualified}",
@@ -274,7 +275,7 @@ async fn plan(
         .await;
     for (w, read) in reads {
         let label =
-            discovery::object_title(&w.ty.kind, &w.ty.group, w.namespace.as_deref(), &w.name);
+            crate::model::object_title(&w.ty.kind, &w.ty.group, w.namespace.as_deref(), &w.name);
         let obj = match read {
             Ok(o) => o,
             Err(e) if is_code(&e, 404) => {

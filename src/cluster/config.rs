@@ -3,6 +3,7 @@
 //! timeouts that always apply, and what may never be printed (credentials).
 
 use crate::cli::KubeFlags;
+use crate::model::Identity;
 use anyhow::{bail, Context};
 use kube::config::{Config, KubeConfigOptions, Kubeconfig};
 use std::sync::OnceLock;
@@ -30,17 +31,6 @@ pub fn printable_server(uri: &http::Uri) -> String {
     let port = uri.port_u16().map(|p| format!(":{p}")).unwrap_or_default();
     let path = uri.path().trim_end_matches('/');
     format!("{scheme}://{host}{port}{path}")
-}
-
-/// Who and where we talk to, for messages and audit records.
-#[derive(Debug, Clone, Default)]
-pub struct Identity {
-    pub context: String,
-    /// The kubeconfig user (its name, not its credentials).
-    pub user: String,
-    pub server: String,
-    /// `--as` and `--as-group`, when impersonating.
-    pub impersonate: Option<(String, Vec<String>)>,
 }
 
 fn default_kubeconfig_exists() -> bool {

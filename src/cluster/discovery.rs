@@ -5,6 +5,7 @@
 //! discovered (an unavailable APIService) are reported, never silently dropped.
 
 use super::Problem;
+use crate::model::qualify;
 use futures::{stream, StreamExt};
 use http_body_util::BodyExt;
 use kube::core::discovery::v2::{APIGroupDiscovery, APIGroupDiscoveryList};
@@ -65,28 +66,6 @@ impl ApiType {
 
     pub fn is_namespace(&self) -> bool {
         self.group.is_empty() && self.plural == "namespaces"
-    }
-}
-
-/// kubectl's `-o name` form: `kind.group/name`, lower-case kind.
-pub fn kubectl_name(kind: &str, group: &str, name: &str) -> String {
-    format!("{}/{}", qualify(&kind.to_lowercase(), group), name)
-}
-
-/// `Kind.group ns/name`, or `Kind.group name` when cluster-scoped: how objects are named in messages.
-pub fn object_title(kind: &str, group: &str, namespace: Option<&str>, name: &str) -> String {
-    let kind = qualify(kind, group);
-    match namespace {
-        Some(ns) => format!("{kind} {ns}/{name}"),
-        None => format!("{kind} {name}"),
-    }
-}
-
-pub fn qualify(name: &str, group: &str) -> String {
-    if group.is_empty() {
-        name.to_string()
-    } else {
-        format!("{name}.{group}")
     }
 }
 

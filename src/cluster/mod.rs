@@ -8,13 +8,12 @@ pub mod names;
 pub mod resolve;
 pub mod retry;
 
-pub use config::Identity;
+pub use crate::model::{Identity, Problem};
 pub use discovery::{ApiCatalog, ApiType};
 
 use crate::cli::KubeFlags;
 use kube::api::{Api, DynamicObject};
 use kube::Client;
-use serde::{Deserialize, Serialize};
 
 /// A connected client and who it is.
 #[derive(Clone)]
@@ -95,27 +94,8 @@ pub fn api_for(client: &Client, ty: &ApiType, namespace: Option<&str>) -> Api<Dy
     }
 }
 
-/// Something that could not be read: a group/version or a resource type.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct Problem {
-    /// `group/version`, or `resource.group` for a list that failed.
-    pub scope: String,
-    pub code: Option<u16>,
-    pub reason: String,
-    pub message: String,
-}
-
+/// Problems from what the server (or the network) answered.
 impl Problem {
-    pub fn new(scope: &str, code: Option<u16>, reason: &str, message: &str) -> Problem {
-        Problem {
-            scope: scope.into(),
-            code,
-            reason: reason.into(),
-            message: message.into(),
-        }
-    }
-
     /// From a non-2xx response body: a `Status`, or plain text (aggregator 503s).
     pub fn from_response(scope: &str, code: u16, body: &[u8]) -> Problem {
         match serde_json::from_slice::<kube::core::Status>(body) {

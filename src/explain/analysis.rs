@@ -9,7 +9,7 @@ use super::evidence::{
 };
 use crate::cluster::ApiType;
 use crate::glob;
-use crate::scan::StuckObject;
+use crate::model::StuckObject;
 use k8s_openapi::api::core::v1::Pod;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -202,11 +202,11 @@ impl ObjectRef {
 
     /// `kind.group/name`, what `clear` and kubectl accept.
     pub fn kubectl_name(&self) -> String {
-        crate::cluster::discovery::kubectl_name(&self.kind, &self.group, &self.name)
+        crate::model::kubectl_name(&self.kind, &self.group, &self.name)
     }
 
     pub fn display(&self) -> String {
-        crate::cluster::discovery::object_title(
+        crate::model::object_title(
             &self.kind,
             &self.group,
             self.namespace.as_deref(),
@@ -249,7 +249,7 @@ pub struct Finding {
 pub struct NamespaceReport {
     pub name: String,
     pub terminating_seconds: Option<u64>,
-    pub conditions: Vec<crate::scan::NamespaceCondition>,
+    pub conditions: Vec<crate::model::NamespaceCondition>,
     /// Objects still in the namespace, held by finalizers.
     pub blocking_objects: Vec<ObjectRef>,
     /// `name (reason: message)` of each APIService that is not Available.
@@ -808,7 +808,7 @@ fn finding(inputs: &Inputs, finalizer: &str, objects: &[&StuckObject]) -> Findin
         best
     } else {
         let unread = s.unread(&OWNER_SEARCH, None);
-        let qualified = crate::cluster::discovery::qualify(resource, group);
+        let qualified = crate::model::qualify(resource, group);
         if !unread.is_empty() {
             let who = entry
                 .map(|e| e.owner.clone())

@@ -2,9 +2,9 @@
 //! by owner and state) and the JSON/YAML report.
 
 use crate::cli::ReportFormat;
-use crate::cluster::Identity;
 use crate::explain::analysis::{Action, Finding, NamespaceReport, Recommendation, State, Strength};
 use crate::explain::ExplainReport;
+use crate::model::Identity;
 use serde::Serialize;
 use std::fmt::Write;
 

@@ -7,7 +7,7 @@ pub mod scan;
 pub mod table;
 
 use crate::cli::ColorChoice;
-use crate::cluster::Problem;
+use crate::model::Problem;
 use std::io::{IsTerminal, Write};
 
 /// Terminal facts, decided once per run.

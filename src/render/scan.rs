@@ -3,9 +3,10 @@
 
 use super::table::kubectl_table;
 use crate::cli::OutputFormat;
-use crate::cluster::{Identity, Problem};
 use crate::duration::human;
-use crate::scan::{ScanReport, StuckObject};
+use crate::model::StuckObject;
+use crate::model::{Identity, Problem};
+use crate::scan::ScanReport;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
