@@ -58,15 +58,9 @@ async fn namespaces(words: &[String]) -> Vec<String> {
     let Some(c) = connect(words).await else {
         return Vec::new();
     };
-    let api: kube::Api<k8s_openapi::api::core::v1::Namespace> = kube::Api::all(c.client);
-    api.list_metadata(&Default::default())
+    crate::cluster::list::all_metadata::<k8s_openapi::api::core::v1::Namespace>(&c.client)
         .await
-        .map(|l| {
-            l.items
-                .into_iter()
-                .filter_map(|n| n.metadata.name)
-                .collect()
-        })
+        .map(|items| items.into_iter().filter_map(|m| m.name).collect())
         .unwrap_or_default()
 }
 

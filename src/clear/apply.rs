@@ -4,11 +4,9 @@
 //! stops issuing writes on the first signal and aborts on the second.
 
 use super::record::AuditLog;
-use super::{is_code, kube_message, Planned};
-use crate::cluster::Cluster;
+use super::Planned;
+use crate::cluster::{objects, ApiFailure, Cluster};
 use futures::{stream, StreamExt};
-use k8s_openapi::api::core::v1::Namespace;
-use kube::api::{Api, Patch, PatchParams, PostParams};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -72,11 +70,11 @@ pub fn guarded_patch(p: &Planned) -> Value {
 
 /// Describes what changed since the plan, after a failed guard.
 async fn describe_change(cluster: &Cluster, p: &Planned) -> PatchResult {
-    match p.api(cluster).get(&p.segment()).await {
-        Err(e) if is_code(&e, 404) => PatchResult::AlreadyGone,
+    match objects::get(&cluster.client, &p.ty, p.namespace.as_deref(), &p.name).await {
+        Err(ApiFailure::NotFound(_)) => PatchResult::AlreadyGone,
         Err(e) => PatchResult::Conflict(format!(
             "the object changed since the plan and could not be re-read: {}",
-            kube_message(&e)
+            e.message()
         )),
         Ok(now) => {
             let finalizers = now.metadata.finalizers.clone().unwrap_or_default();
@@ -91,46 +89,53 @@ async fn describe_change(cluster: &Cluster, p: &Planned) -> PatchResult {
     }
 }
 
-fn forbidden_hint(p: &Planned, e: &kube::Error, finalize: bool) -> PatchResult {
-    let ns = p
-        .namespace
-        .as_ref()
-        .map(|n| format!(" -n {n}"))
-        .unwrap_or_default();
-    let check = if finalize {
-        "kubectl auth can-i update namespaces/finalize".to_string()
-    } else {
-        format!("kubectl auth can-i patch {}{ns}", p.ty.qualified_resource())
-    };
-    PatchResult::Forbidden(format!("{} (check: {check})", kube_message(e)))
+/// What a failed write means for the object, re-reading it where the answer
+/// cannot be trusted.
+async fn after_failed_write(
+    cluster: &Cluster,
+    p: &Planned,
+    e: ApiFailure,
+    dry_run: bool,
+    finalize: bool,
+) -> PatchResult {
+    match e {
+        ApiFailure::NotFound(_) => PatchResult::AlreadyGone,
+        ApiFailure::Forbidden(_) => {
+            let ns = p
+                .namespace
+                .as_ref()
+                .map(|n| format!(" -n {n}"))
+                .unwrap_or_default();
+            let check = if finalize {
+                "kubectl auth can-i update namespaces/finalize".to_string()
+            } else {
+                format!("kubectl auth can-i patch {}{ns}", p.ty.qualified_resource())
+            };
+            PatchResult::Forbidden(format!("{} (check: {check})", e.message()))
+        }
+        ApiFailure::Conflict(_) => describe_change(cluster, p).await,
+        e if !dry_run && e.may_have_applied() => after_lost_response(cluster, p, &e).await,
+        e => PatchResult::Failed(e.message()),
+    }
 }
 
 /// Sends the planned change of one object; never panics, never retries blindly.
 pub async fn apply(cluster: &Cluster, p: &Planned, dry_run: bool) -> PatchResult {
+    let ns = p.namespace.as_deref();
     let mut rv = p.resource_version.clone();
     if p.finalizers != p.keep {
-        let ops: json_patch::Patch =
-            serde_json::from_value(guarded_patch(p)).expect("a valid JSON patch");
-        let params = PatchParams {
+        match objects::json_patch(
+            &cluster.client,
+            &p.ty,
+            ns,
+            &p.name,
+            guarded_patch(p),
             dry_run,
-            field_manager: Some("kubectl-finalizers".into()),
-            ..Default::default()
-        };
-        match p
-            .api(cluster)
-            .patch(&p.segment(), &params, &Patch::Json::<()>(ops))
-            .await
+        )
+        .await
         {
             Ok(o) => rv = o.metadata.resource_version.unwrap_or(rv),
-            Err(e) if is_code(&e, 404) => return PatchResult::AlreadyGone,
-            Err(e) if is_code(&e, 403) => return forbidden_hint(p, &e, false),
-            Err(e) if is_code(&e, 422) || is_code(&e, 409) => {
-                return describe_change(cluster, p).await
-            }
-            Err(e) if !dry_run && answer_unsure(&e) => {
-                return after_lost_response(cluster, p, &e).await
-            }
-            Err(e) => return PatchResult::Failed(kube_message(&e)),
+            Err(e) => return after_failed_write(cluster, p, e, dry_run, false).await,
         }
     }
     if p.spec_finalizers != p.spec_keep {
@@ -140,25 +145,9 @@ pub async fn apply(cluster: &Cluster, p: &Planned, dry_run: bool) -> PatchResult
         body["spec"]["finalizers"] = json!(p.spec_keep);
         body["metadata"]["resourceVersion"] = json!(rv);
         body["metadata"]["finalizers"] = json!(p.keep);
-        let api: Api<Namespace> = Api::all(cluster.client.clone());
-        let params = PostParams {
-            dry_run,
-            field_manager: Some("kubectl-finalizers".into()),
-        };
-        match api
-            .replace_subresource("finalize", &p.segment(), &params, &body)
-            .await
+        if let Err(e) = objects::finalize_namespace(&cluster.client, &p.name, &body, dry_run).await
         {
-            Ok(_) => {}
-            Err(e) if is_code(&e, 404) => return PatchResult::AlreadyGone,
-            Err(e) if is_code(&e, 403) => return forbidden_hint(p, &e, true),
-            Err(e) if is_code(&e, 409) || is_code(&e, 422) => {
-                return describe_change(cluster, p).await
-            }
-            Err(e) if !dry_run && answer_unsure(&e) => {
-                return after_lost_response(cluster, p, &e).await
-            }
-            Err(e) => return PatchResult::Failed(kube_message(&e)),
+            return after_failed_write(cluster, p, e, dry_run, true).await;
         }
     }
     if dry_run {
@@ -168,26 +157,16 @@ pub async fn apply(cluster: &Cluster, p: &Planned, dry_run: bool) -> PatchResult
     }
 }
 
-/// Whether a write that ended with `e` may have been applied: no answer came
-/// (reset, timeout, truncated), or a 5xx that a proxy or the server may have
-/// sent after applying it.
-fn answer_unsure(e: &kube::Error) -> bool {
-    match e {
-        kube::Error::Api(s) => s.code >= 500,
-        _ => true,
-    }
-}
-
 /// The write was sent but no trustworthy answer came (a reset, a timeout, a 5xx):
 /// re-read the object and record what really happened.
-async fn after_lost_response(cluster: &Cluster, p: &Planned, e: &kube::Error) -> PatchResult {
-    let lost = kube_message(e);
+async fn after_lost_response(cluster: &Cluster, p: &Planned, e: &ApiFailure) -> PatchResult {
+    let lost = e.message();
     let check = p.get_command();
-    match p.api(cluster).get(&p.segment()).await {
-        Err(read) if is_code(&read, 404) => PatchResult::Removed,
+    match objects::get(&cluster.client, &p.ty, p.namespace.as_deref(), &p.name).await {
+        Err(ApiFailure::NotFound(_)) => PatchResult::Removed,
         Err(read) => PatchResult::Unknown(format!(
             "no trustworthy answer ({lost}) and the object could not be re-read ({}): check with `{check}`",
-            kube_message(&read)
+            read.message()
         )),
         Ok(now) if now.metadata.uid.as_deref() != Some(p.uid.as_str()) => PatchResult::Removed,
         Ok(now) => {

@@ -8,9 +8,9 @@ pub mod record;
 
 use crate::cli::{ClearArgs, DryRun, Selection};
 use crate::cluster::discovery::{self, ApiCatalog};
-use crate::cluster::names::{segment, validate_name, validate_namespace};
+use crate::cluster::names::{validate_name, validate_namespace};
 use crate::cluster::resolve::parse_targets;
-use crate::cluster::{api_for, ApiType, Cluster, Problem};
+use crate::cluster::{objects, ApiFailure, ApiType, Cluster, Problem};
 use crate::error::{Error, Outcome};
 use crate::explain::analysis::{State, Usage};
 use crate::explain::catalog::Catalog;
@@ -22,7 +22,7 @@ use crate::scan;
 use anyhow::Context;
 use apply::PatchResult;
 use futures::{stream, StreamExt};
-use kube::api::{Api, DynamicObject};
+use kube::api::DynamicObject;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -64,15 +64,6 @@ impl Planned {
             self.namespace.as_deref(),
             &self.name,
         )
-    }
-
-    fn api(&self, cluster: &Cluster) -> Api<DynamicObject> {
-        api_for(&cluster.client, &self.ty, self.namespace.as_deref())
-    }
-
-    /// The name as a URL path segment.
-    fn segment(&self) -> String {
-        segment(&self.name)
     }
 
     /// The kubectl command that shows the object as it is now.
@@ -243,17 +234,6 @@ async fn wanted(
     Ok((out, problems))
 }
 
-pub(crate) fn kube_message(e: &kube::Error) -> String {
-    match e {
-        kube::Error::Api(s) => s.message.clone(),
-        other => crate::cluster::error_chain(other),
-    }
-}
-
-pub(crate) fn is_code(e: &kube::Error, code: u16) -> bool {
-    matches!(e, kube::Error::Api(s) if s.code == code)
-}
-
 /// Reads each object and plans its change; objects that must not be touched are
 /// returned with the reason.
 async fn plan(
@@ -264,10 +244,9 @@ async fn plan(
     let mut planned = Vec::new();
     let mut refused = Vec::new();
     // Read every object (full, for the backup) concurrently, keeping the order.
-    let reads: Vec<(Wanted, Result<DynamicObject, kube::Error>)> = stream::iter(wanted)
+    let reads: Vec<(Wanted, Result<DynamicObject, ApiFailure>)> = stream::iter(wanted)
         .map(|w| async move {
-            let api = api_for(&cluster.client, &w.ty, w.namespace.as_deref());
-            let read = api.get(&segment(&w.name)).await;
+            let read = objects::get(&cluster.client, &w.ty, w.namespace.as_deref(), &w.name).await;
             (w, read)
         })
         .buffered(usize::from(selection.concurrency))
@@ -278,7 +257,7 @@ async fn plan(
             crate::model::object_title(&w.ty.kind, &w.ty.group, w.namespace.as_deref(), &w.name);
         let obj = match read {
             Ok(o) => o,
-            Err(e) if is_code(&e, 404) => {
+            Err(ApiFailure::NotFound(_)) => {
                 refused.push(refuse(
                     label,
                     "not found: already gone, nothing to do",
@@ -286,7 +265,7 @@ async fn plan(
                 ));
                 continue;
             }
-            Err(e) => return Err(anyhow::anyhow!("reading {label}: {}", kube_message(&e))),
+            Err(e) => return Err(anyhow::anyhow!("reading {label}: {}", e.message())),
         };
         let manifest = serde_json::to_value(&obj)?;
         let uid = obj.metadata.uid.clone().unwrap_or_default();
@@ -578,11 +557,11 @@ async fn wait_gone(
         why.clear();
         let mut still = Vec::new();
         for p in remaining {
-            match p.api(cluster).get_metadata(&p.segment()).await {
-                Err(e) if is_code(&e, 404) => {}
-                Ok(m) if m.metadata.uid.as_deref() != Some(&p.uid) => {}
+            match objects::metadata(&cluster.client, &p.ty, p.namespace.as_deref(), &p.name).await {
+                Err(ApiFailure::NotFound(_)) => {}
+                Ok(m) if m.uid.as_deref() != Some(&p.uid) => {}
                 Ok(m) => {
-                    let f = m.metadata.finalizers.unwrap_or_default();
+                    let f = m.finalizers.unwrap_or_default();
                     let reason = if f.iter().any(|x| x == "foregroundDeletion") {
                         "waiting for its dependents (foregroundDeletion)".to_string()
                     } else if !f.is_empty() {
@@ -596,7 +575,7 @@ async fn wait_gone(
                     still.push(p);
                 }
                 Err(e) => {
-                    why.push((p.title(), kube_message(&e)));
+                    why.push((p.title(), e.message()));
                     still.push(p);
                 }
             }

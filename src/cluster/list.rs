@@ -6,7 +6,8 @@
 use super::{ApiType, Problem};
 use k8s_openapi::api::core::v1::Namespace;
 use kube::api::{Api, ListParams, ObjectList, ObjectMeta};
-use kube::Client;
+use kube::{Client, Resource};
+use serde::de::DeserializeOwned;
 use std::future::Future;
 
 fn params(
@@ -105,4 +106,60 @@ pub async fn namespace_pages(
         on_page,
     )
     .await
+}
+
+/// Every object of a built-in type across the cluster, in pages of 500; the
+/// problem is scoped by the type's plural.
+pub async fn all<K>(client: &Client) -> Result<Vec<K>, Problem>
+where
+    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + std::fmt::Debug,
+{
+    typed_pages(Api::all(client.clone())).await
+}
+
+/// Every object of a built-in namespaced type in `namespace`.
+pub async fn in_namespace<K>(client: &Client, namespace: &str) -> Result<Vec<K>, Problem>
+where
+    K: Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + DeserializeOwned
+        + std::fmt::Debug,
+{
+    typed_pages(Api::namespaced(
+        client.clone(),
+        &super::names::segment(namespace),
+    ))
+    .await
+}
+
+/// The metadata of every object of a built-in type across the cluster.
+pub async fn all_metadata<K>(client: &Client) -> Result<Vec<ObjectMeta>, Problem>
+where
+    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + std::fmt::Debug,
+{
+    let api: Api<K> = Api::all(client.clone());
+    let api = &api;
+    let mut out = Vec::new();
+    pages(
+        &K::plural(&()),
+        |token| async move { api.list_metadata(&params(500, None, None, token)).await },
+        |items| out.extend(items.into_iter().map(|i| i.metadata)),
+    )
+    .await?;
+    Ok(out)
+}
+
+async fn typed_pages<K>(api: Api<K>) -> Result<Vec<K>, Problem>
+where
+    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + std::fmt::Debug,
+{
+    let api = &api;
+    let mut out = Vec::new();
+    pages(
+        &K::plural(&()),
+        |token| async move { api.list(&params(500, None, None, token)).await },
+        |items| out.extend(items),
+    )
+    .await?;
+    Ok(out)
 }

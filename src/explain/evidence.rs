@@ -4,7 +4,7 @@
 //! how many objects are stuck. Every list is recorded as read, forbidden or
 //! failed, so that no verdict can rest on a list that was never read.
 
-use crate::cluster::Problem;
+use crate::cluster::{list, Problem};
 use futures::{stream, StreamExt};
 use k8s_openapi::api::admissionregistration::v1::{
     MutatingWebhookConfiguration, ValidatingWebhookConfiguration,
@@ -18,9 +18,8 @@ use k8s_openapi::api::rbac::v1::{
 };
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use k8s_openapi::kube_aggregator::pkg::apis::apiregistration::v1::APIService;
-use kube::api::{Api, ListParams, ObjectMeta};
-use kube::{Client, Resource};
-use serde::de::DeserializeOwned;
+use kube::api::ObjectMeta;
+use kube::Client;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -252,43 +251,6 @@ impl SourceRead {
     }
 }
 
-async fn list_all<K>(client: &Client) -> Result<Vec<K>, Problem>
-where
-    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + std::fmt::Debug,
-{
-    list_pages(Api::all(client.clone())).await
-}
-
-async fn list_in<K>(client: &Client, namespace: &str) -> Result<Vec<K>, Problem>
-where
-    K: Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
-        + Clone
-        + DeserializeOwned
-        + std::fmt::Debug,
-{
-    list_pages(Api::namespaced(client.clone(), namespace)).await
-}
-
-async fn list_pages<K>(api: Api<K>) -> Result<Vec<K>, Problem>
-where
-    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + std::fmt::Debug,
-{
-    let scope = K::plural(&()).to_string();
-    let mut out = Vec::new();
-    let api = &api;
-    crate::cluster::list::pages(
-        &scope,
-        |token| async move {
-            let mut lp = ListParams::default().limit(500);
-            lp.continue_token = token;
-            api.list(&lp).await
-        },
-        |items| out.extend(items),
-    )
-    .await?;
-    Ok(out)
-}
-
 /// Records how reading `resource` went; a failure also becomes a problem.
 fn record<T>(
     reads: &mut Vec<SourceRead>,
@@ -314,16 +276,7 @@ fn labels(m: Option<&BTreeMap<String, String>>) -> BTreeMap<String, String> {
 impl Snapshot {
     /// Reads the fixed cluster-wide lists (concurrently). Failures become problems.
     pub async fn load(client: &Client) -> Snapshot {
-        let crd_api: Api<CustomResourceDefinition> = Api::all(client.clone());
-        let crds = async {
-            crd_api
-                .list_metadata(&ListParams::default())
-                .await
-                .map(|l| l.items.into_iter().map(|i| i.metadata).collect::<Vec<_>>())
-                .map_err(|e| {
-                    Problem::from_kube("customresourcedefinitions.apiextensions.k8s.io", &e)
-                })
-        };
+        let crds = list::all_metadata::<CustomResourceDefinition>(client);
         let (
             crds,
             deployments,
@@ -339,17 +292,17 @@ impl Snapshot {
             apiservices,
         ) = futures::join!(
             crds,
-            list_all::<Deployment>(client),
-            list_all::<StatefulSet>(client),
-            list_all::<DaemonSet>(client),
-            list_all::<ClusterRole>(client),
-            list_all::<ClusterRoleBinding>(client),
-            list_all::<Role>(client),
-            list_all::<RoleBinding>(client),
-            list_all::<Lease>(client),
-            list_all::<ValidatingWebhookConfiguration>(client),
-            list_all::<MutatingWebhookConfiguration>(client),
-            list_all::<APIService>(client),
+            list::all::<Deployment>(client),
+            list::all::<StatefulSet>(client),
+            list::all::<DaemonSet>(client),
+            list::all::<ClusterRole>(client),
+            list::all::<ClusterRoleBinding>(client),
+            list::all::<Role>(client),
+            list::all::<RoleBinding>(client),
+            list::all::<Lease>(client),
+            list::all::<ValidatingWebhookConfiguration>(client),
+            list::all::<MutatingWebhookConfiguration>(client),
+            list::all::<APIService>(client),
         );
         let mut s = Snapshot::default();
         s.crds = s.keep("customresourcedefinitions.apiextensions.k8s.io", None, crds);
@@ -478,7 +431,7 @@ impl Snapshot {
     ) {
         let pods: Vec<(String, Result<Vec<Pod>, Problem>)> = stream::iter(pod_namespaces)
             .map(|ns| async move {
-                let r = list_in::<Pod>(client, &ns).await;
+                let r = list::in_namespace::<Pod>(client, &ns).await;
                 (ns, r)
             })
             .buffer_unordered(concurrency)
@@ -493,7 +446,7 @@ impl Snapshot {
         let slices: Vec<(String, Result<Vec<EndpointSlice>, Problem>)> =
             stream::iter(endpoint_namespaces)
                 .map(|ns| async move {
-                    let r = list_in::<EndpointSlice>(client, &ns).await;
+                    let r = list::in_namespace::<EndpointSlice>(client, &ns).await;
                     (ns, r)
                 })
                 .buffer_unordered(concurrency)

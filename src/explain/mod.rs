@@ -7,17 +7,15 @@ pub mod evidence;
 
 use crate::cli::Selection;
 use crate::cluster::discovery::{self, ApiCatalog};
-use crate::cluster::names::segment;
 use crate::cluster::resolve::{parse_targets, Target};
-use crate::cluster::{api_for, list, Cluster, Problem};
+use crate::cluster::{list, objects, Cluster, Problem};
 use crate::model::StuckObject;
 use crate::scan::{self, Filter};
 use analysis::{Dependents, Finding, Inputs, NamespaceReport, PvClaims};
 use catalog::Catalog;
 use evidence::{Snapshot, SourceRead};
 use futures::{stream, StreamExt};
-use k8s_openapi::api::core::v1::{Namespace, PersistentVolume, PersistentVolumeClaim};
-use kube::api::{Api, ListParams};
+use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::sync::Mutex;
@@ -67,16 +65,9 @@ async fn fetch_targets(
     let mut problems = Vec::new();
     for t in targets {
         if t.ty.is_namespace() {
-            let ns: Namespace = Api::all(cluster.client.clone())
-                .get(&segment(&t.name))
+            let ns = objects::namespace(&cluster.client, &t.name)
                 .await
-                .map_err(|e| {
-                    anyhow::anyhow!(
-                        "getting namespace {}: {}",
-                        t.name,
-                        Problem::from_kube("namespaces", &e).message
-                    )
-                })?;
+                .map_err(|e| anyhow::anyhow!("getting namespace {}: {}", t.name, e.message()))?;
             items.extend(scan::select_namespace(&t.ty, ns, &filter, now));
             let inner = Selection {
                 namespace: Some(t.name.clone()),
@@ -88,21 +79,22 @@ async fn fetch_targets(
             problems.extend(report.problems);
             continue;
         }
-        let dynamic = api_for(&cluster.client, &t.ty, Some(&namespace));
-        let meta = dynamic.get_metadata(&segment(&t.name)).await.map_err(|e| {
-            let where_ = if t.ty.namespaced {
-                format!(" in namespace {namespace}")
-            } else {
-                String::new()
-            };
-            anyhow::anyhow!(
-                "getting {}/{}{where_}: {}",
-                t.ty.qualified_resource(),
-                t.name,
-                Problem::from_kube(&t.ty.plural, &e).message
-            )
-        })?;
-        match scan::select(&t.ty, meta.metadata, Vec::new(), Vec::new(), &filter, now) {
+        let meta = objects::metadata(&cluster.client, &t.ty, Some(&namespace), &t.name)
+            .await
+            .map_err(|e| {
+                let where_ = if t.ty.namespaced {
+                    format!(" in namespace {namespace}")
+                } else {
+                    String::new()
+                };
+                anyhow::anyhow!(
+                    "getting {}/{}{where_}: {}",
+                    t.ty.qualified_resource(),
+                    t.name,
+                    e.message()
+                )
+            })?;
+        match scan::select(&t.ty, meta, Vec::new(), Vec::new(), &filter, now) {
             Some(o) => items.push(o),
             None => eprintln!(
                 "note: {}/{} has no finalizers: nothing holds it",
@@ -190,24 +182,16 @@ async fn pv_claims(cluster: &Cluster, items: &[StuckObject], snapshot: &mut Snap
     {
         return out;
     }
-    let pvs = Api::<PersistentVolume>::all(cluster.client.clone())
-        .list(&ListParams::default())
-        .await
-        .map(|l| l.items)
-        .map_err(|e| Problem::from_kube("persistentvolumes", &e));
-    let pvcs = Api::<PersistentVolumeClaim>::all(cluster.client.clone())
-        .list_metadata(&ListParams::default())
-        .await
-        .map(|l| l.items)
-        .map_err(|e| Problem::from_kube("persistentvolumeclaims", &e));
+    let pvs = list::all::<PersistentVolume>(&cluster.client).await;
+    let pvcs = list::all_metadata::<PersistentVolumeClaim>(&cluster.client).await;
     let pvs = snapshot.keep(evidence::PERSISTENT_VOLUMES, None, pvs);
     let pvcs = snapshot.keep(evidence::PERSISTENT_VOLUME_CLAIMS, None, pvcs);
     let claims: BTreeSet<(String, String)> = pvcs
         .iter()
         .map(|c| {
             (
-                c.metadata.namespace.clone().unwrap_or_default(),
-                c.metadata.name.clone().unwrap_or_default(),
+                c.namespace.clone().unwrap_or_default(),
+                c.name.clone().unwrap_or_default(),
             )
         })
         .collect();
