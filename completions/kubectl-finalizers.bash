@@ -53,7 +53,7 @@ _kubectl__finalizers() {
 
     case "${cmd}" in
         kubectl__finalizers)
-            opts="-h -V --kubeconfig --context --cluster --user --as --as-group --request-timeout --idle-timeout --help --version scan explain clear completion help"
+            opts="-h -V --kubeconfig --context --cluster --user --as --as-group --request-timeout --idle-timeout --color --help --version scan explain clear completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -91,6 +91,10 @@ _kubectl__finalizers() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -99,7 +103,7 @@ _kubectl__finalizers() {
             return 0
             ;;
         kubectl__subcmd__finalizers__subcmd__clear)
-            opts="-f -n -A -l -y -h -V --filename --stuck --namespace --all-namespaces --selector --finalizer --older-than --include-live --concurrency --chunk-size --dry-run --yes --force --accept-missing-evidence --backup-dir --audit-log --wait --timeout --catalog --color --kubeconfig --context --cluster --user --as --as-group --request-timeout --idle-timeout --help --version"
+            opts="-f -n -A -l -y -h -V --filename --stuck --namespace --all-namespaces --selector --finalizer --older-than --include-live --concurrency --chunk-size --dry-run --yes --force --accept-missing-evidence --backup-dir --audit-log --wait --timeout --catalog --kubeconfig --context --cluster --user --as --as-group --request-timeout --idle-timeout --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -165,10 +169,6 @@ _kubectl__finalizers() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --color)
-                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
                 --kubeconfig)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -201,6 +201,10 @@ _kubectl__finalizers() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -209,7 +213,7 @@ _kubectl__finalizers() {
             return 0
             ;;
         kubectl__subcmd__finalizers__subcmd__completion)
-            opts="-h -V --kubeconfig --context --cluster --user --as --as-group --request-timeout --idle-timeout --help --version bash elvish fish powershell zsh"
+            opts="-h -V --kubeconfig --context --cluster --user --as --as-group --request-timeout --idle-timeout --color --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -247,6 +251,10 @@ _kubectl__finalizers() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -255,7 +263,7 @@ _kubectl__finalizers() {
             return 0
             ;;
         kubectl__subcmd__finalizers__subcmd__explain)
-            opts="-n -A -l -o -h -V --namespace --all-namespaces --selector --finalizer --older-than --include-live --concurrency --chunk-size --output --catalog --color --kubeconfig --context --cluster --user --as --as-group --request-timeout --idle-timeout --help --version"
+            opts="-n -A -l -o -h -V --namespace --all-namespaces --selector --finalizer --older-than --include-live --concurrency --chunk-size --output --catalog --kubeconfig --context --cluster --user --as --as-group --request-timeout --idle-timeout --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -305,10 +313,6 @@ _kubectl__finalizers() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --color)
-                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
                 --kubeconfig)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -339,6 +343,10 @@ _kubectl__finalizers() {
                     ;;
                 --idle-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -433,7 +441,7 @@ _kubectl__finalizers() {
             return 0
             ;;
         kubectl__subcmd__finalizers__subcmd__scan)
-            opts="-n -A -l -o -h -V --namespace --all-namespaces --selector --finalizer --older-than --include-live --concurrency --chunk-size --output --no-headers --color --exit-code --kubeconfig --context --cluster --user --as --as-group --request-timeout --idle-timeout --help --version"
+            opts="-n -A -l -o -h -V --namespace --all-namespaces --selector --finalizer --older-than --include-live --concurrency --chunk-size --output --no-headers --exit-code --kubeconfig --context --cluster --user --as --as-group --request-timeout --idle-timeout --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -479,10 +487,6 @@ _kubectl__finalizers() {
                     COMPREPLY=($(compgen -W "table wide json yaml name" -- "${cur}"))
                     return 0
                     ;;
-                --color)
-                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
                 --kubeconfig)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -513,6 +517,10 @@ _kubectl__finalizers() {
                     ;;
                 --idle-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)

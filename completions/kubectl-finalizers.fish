@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubectl_finalizers_global_optspecs
-    string join \n kubeconfig= context= cluster= user= as= as-group= request-timeout= idle-timeout= h/help V/version
+    string join \n kubeconfig= context= cluster= user= as= as-group= request-timeout= idle-timeout= color= h/help V/version
 end
 
 function __fish_kubectl_finalizers_needs_command
@@ -32,6 +32,9 @@ complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l a
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l as-group -d 'Group to impersonate for the operation (repeatable)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l request-timeout -d 'Time to wait for a single server request (0: no limit; 30 or 30s, 1m, 500ms)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l idle-timeout -d 'Give up on a request when the server sends nothing for this long, whatever --request-timeout says (connecting is always limited to 30s)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l color -d 'When to colour the output (NO_COLOR is honoured in auto mode)' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -s h -l help -d 'Print help'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -s V -l version -d 'Print version'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -f -a "scan" -d 'List every object stuck in Terminating, across all resource types'
@@ -50,9 +53,6 @@ wide\t''
 json\t''
 yaml\t''
 name\t''"
-complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l color -d 'When to colour the output (NO_COLOR is honoured in auto mode)' -r -f -a "auto\t''
-always\t''
-never\t''"
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)' -r -F
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l context -d 'The name of the kubeconfig context to use' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l cluster -d 'The name of the kubeconfig cluster to use' -r
@@ -61,6 +61,9 @@ complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand sc
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l as-group -d 'Group to impersonate for the operation (repeatable)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l request-timeout -d 'Time to wait for a single server request (0: no limit; 30 or 30s, 1m, 500ms)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l idle-timeout -d 'Give up on a request when the server sends nothing for this long, whatever --request-timeout says (connecting is always limited to 30s)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l color -d 'When to colour the output (NO_COLOR is honoured in auto mode)' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -s A -l all-namespaces -d 'The whole cluster: every namespace and cluster-scoped resources (the default)'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l include-live -d 'Also objects that carry finalizers but are not being deleted (pre-uninstall audit)'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l no-headers -d 'Do not print the table header'
@@ -77,9 +80,6 @@ complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand ex
 json\t''
 yaml\t''"
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l catalog -d 'Extra finalizer catalogue (YAML, same format as the built-in one; repeatable)' -r -F
-complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l color -d 'When to colour the output (NO_COLOR is honoured in auto mode)' -r -f -a "auto\t''
-always\t''
-never\t''"
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)' -r -F
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l context -d 'The name of the kubeconfig context to use' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l cluster -d 'The name of the kubeconfig cluster to use' -r
@@ -88,6 +88,9 @@ complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand ex
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l as-group -d 'Group to impersonate for the operation (repeatable)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l request-timeout -d 'Time to wait for a single server request (0: no limit; 30 or 30s, 1m, 500ms)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l idle-timeout -d 'Give up on a request when the server sends nothing for this long, whatever --request-timeout says (connecting is always limited to 30s)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l color -d 'When to colour the output (NO_COLOR is honoured in auto mode)' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -s A -l all-namespaces -d 'The whole cluster: every namespace and cluster-scoped resources (the default)'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l include-live -d 'Also objects that carry finalizers but are not being deleted (pre-uninstall audit)'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -s h -l help -d 'Print help'
@@ -106,9 +109,6 @@ complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand cl
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l audit-log -d 'JSON-lines audit log: an intent record on disk before each patch, a result after (default: $XDG_STATE_HOME or ~/.local/state, kubectl-finalizers/audit.jsonl)' -r -F
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l timeout -d 'How long --wait waits' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l catalog -d 'Extra finalizer catalogue (YAML; repeatable)' -r -F
-complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l color -d 'When to colour the output (NO_COLOR is honoured in auto mode)' -r -f -a "auto\t''
-always\t''
-never\t''"
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)' -r -F
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l context -d 'The name of the kubeconfig context to use' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l cluster -d 'The name of the kubeconfig cluster to use' -r
@@ -117,6 +117,9 @@ complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand cl
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l as-group -d 'Group to impersonate for the operation (repeatable)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l request-timeout -d 'Time to wait for a single server request (0: no limit; 30 or 30s, 1m, 500ms)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l idle-timeout -d 'Give up on a request when the server sends nothing for this long, whatever --request-timeout says (connecting is always limited to 30s)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l color -d 'When to colour the output (NO_COLOR is honoured in auto mode)' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l stuck -d 'Every stuck object the scan selection finds (-n, -A, -l, --finalizer, --older-than)'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -s A -l all-namespaces -d 'The whole cluster: every namespace and cluster-scoped resources (the default)'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l include-live -d 'Also objects that carry finalizers but are not being deleted (pre-uninstall audit)'
@@ -134,6 +137,9 @@ complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand co
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l as-group -d 'Group to impersonate for the operation (repeatable)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l request-timeout -d 'Time to wait for a single server request (0: no limit; 30 or 30s, 1m, 500ms)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l idle-timeout -d 'Give up on a request when the server sends nothing for this long, whatever --request-timeout says (connecting is always limited to 30s)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l color -d 'When to colour the output (NO_COLOR is honoured in auto mode)' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -s h -l help -d 'Print help'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -s V -l version -d 'Print version'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand help; and not __fish_seen_subcommand_from scan explain clear completion help" -f -a "scan" -d 'List every object stuck in Terminating, across all resource types'

@@ -30,6 +30,10 @@ pub struct Cli {
     #[command(flatten)]
     pub kube: KubeFlags,
 
+    /// When to colour the output (NO_COLOR is honoured in auto mode)
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -196,10 +200,6 @@ pub struct ClearArgs {
     /// Extra finalizer catalogue (YAML; repeatable)
     #[arg(long = "catalog", value_name = "FILE")]
     pub catalogs: Vec<PathBuf>,
-
-    /// When to colour the output (NO_COLOR is honoured in auto mode)
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
 }
 
 const EXPLAIN_EXAMPLES: &str = "\
@@ -236,10 +236,6 @@ pub struct ExplainArgs {
     /// Extra finalizer catalogue (YAML, same format as the built-in one; repeatable)
     #[arg(long = "catalog", value_name = "FILE")]
     pub catalogs: Vec<PathBuf>,
-
-    /// When to colour the output (NO_COLOR is honoured in auto mode)
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -317,10 +313,6 @@ pub struct OutputFlags {
     /// Do not print the table header
     #[arg(long)]
     pub no_headers: bool,
-
-    /// When to colour the output (NO_COLOR is honoured in auto mode)
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
-    pub color: ColorChoice,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,8 +3,9 @@
 //! (kubectl ≥ 1.26 runs `kubectl_complete-finalizers`) in cobra's format: one
 //! candidate a line, then `:<directive>`.
 
-use crate::cli::{Cli, KubeFlags};
+use crate::cli::Cli;
 use crate::cluster::{discovery, Cluster};
+use crate::settings::Connection;
 use clap::CommandFactory;
 use std::time::Duration;
 
@@ -35,14 +36,20 @@ fn flag_value(words: &[String], names: &[&str]) -> Option<String> {
     None
 }
 
+/// The connection the words already typed ask for: kubectl's flags, as the
+/// commands themselves read them.
 async fn connect(words: &[String]) -> Option<Cluster> {
-    let flags = KubeFlags {
+    let connection = Connection {
         kubeconfig: flag_value(words, &["--kubeconfig"]).map(Into::into),
         context: flag_value(words, &["--context"]),
+        cluster: flag_value(words, &["--cluster"]),
+        user: flag_value(words, &["--user"]),
+        as_user: flag_value(words, &["--as"]),
+        as_groups: flag_value(words, &["--as-group"]).into_iter().collect(),
         request_timeout: Duration::from_secs(5),
         ..Default::default()
     };
-    Cluster::connect(&flags).await.ok()
+    Cluster::connect(&connection).await.ok()
 }
 
 fn contexts(words: &[String]) -> Vec<String> {
@@ -86,7 +93,11 @@ async fn resources(words: &[String], partial: &str) -> Vec<String> {
     let Ok(t) = crate::cluster::resolve::resolve_type(&api.types, ty) else {
         return Vec::new();
     };
-    let ns = flag_value(words, &["-n", "--namespace"]).unwrap_or(c.default_namespace.clone());
+    let selection = crate::settings::Selection {
+        namespace: flag_value(words, &["-n", "--namespace"]),
+        ..Default::default()
+    };
+    let ns = selection.target_namespace(&c.default_namespace).to_string();
     let mut out = Vec::new();
     let _ = crate::cluster::list::metadata_pages(&c.client, t, Some(&ns), None, 500, |page| {
         for m in page {

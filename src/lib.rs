@@ -14,17 +14,22 @@ pub mod glob;
 pub mod model;
 pub mod render;
 pub mod scan;
+pub mod settings;
 
 use cli::{ClearArgs, Cli, Command, ExplainArgs, ScanArgs};
 use cluster::Cluster;
 use error::Outcome;
 use render::Styling;
+use settings::{Connection, Selection};
 
 pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    // Resolved once: the connection and the terminal.
+    let connection = Connection::from(&cli.kube);
+    let styling = Styling::detect(cli.color);
     match cli.command {
-        Command::Scan(args) => run_scan(&cli.kube, args).await,
-        Command::Explain(args) => run_explain(&cli.kube, args).await,
-        Command::Clear(args) => run_clear(&cli.kube, args).await,
+        Command::Scan(args) => run_scan(&connection, &styling, args).await,
+        Command::Explain(args) => run_explain(&connection, &styling, args).await,
+        Command::Clear(args) => run_clear(&connection, &styling, args).await,
         Command::Completion { shell } => {
             render::emit(&complete::script(shell))?;
             Ok(Outcome::Done)
@@ -32,23 +37,33 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
     }
 }
 
-async fn run_clear(kube: &cli::KubeFlags, args: ClearArgs) -> anyhow::Result<Outcome> {
-    let styling = Styling::detect(args.color);
-    cluster::resolve::check_names(&args.targets)?;
+async fn run_clear(
+    connection: &Connection,
+    styling: &Styling,
+    args: ClearArgs,
+) -> anyhow::Result<Outcome> {
+    let settings = settings::Clear::try_from(&args)?;
+    if let settings::Source::Targets(targets) = &settings.source {
+        cluster::resolve::check_names(targets)?;
+    }
     let catalog = explain::catalog::Catalog::load(&args.catalogs)?;
-    let cluster = Cluster::connect(kube).await?;
-    clear::run(&cluster, &args, &styling, &catalog).await
+    let cluster = Cluster::connect(connection).await?;
+    clear::run(&cluster, &settings, styling, &catalog).await
 }
 
-async fn run_explain(kube: &cli::KubeFlags, args: ExplainArgs) -> anyhow::Result<Outcome> {
-    let styling = Styling::detect(args.color);
+async fn run_explain(
+    connection: &Connection,
+    styling: &Styling,
+    args: ExplainArgs,
+) -> anyhow::Result<Outcome> {
     cluster::resolve::check_names(&args.targets)?;
+    let selection = Selection::from(&args.selection);
     let catalog = explain::catalog::Catalog::load(&args.catalogs)?;
-    let cluster = Cluster::connect(kube).await?;
-    let progress = render::progress(&styling, "gathering evidence");
+    let cluster = Cluster::connect(connection).await?;
+    let progress = render::progress(styling, "gathering evidence");
     let request = explain::Request {
         targets: &args.targets,
-        selection: &args.selection,
+        selection: &selection,
         catalog: &catalog,
     };
     let report = explain::explain(&cluster, &request, &progress).await;
@@ -66,11 +81,15 @@ async fn run_explain(kube: &cli::KubeFlags, args: ExplainArgs) -> anyhow::Result
     Ok(Outcome::Done)
 }
 
-async fn run_scan(kube: &cli::KubeFlags, args: ScanArgs) -> anyhow::Result<Outcome> {
-    let styling = Styling::detect(args.output.color);
-    let cluster = Cluster::connect(kube).await?;
-    let progress = render::progress(&styling, "scanning resource types");
-    let report = scan::scan(&cluster, &args.selection, &progress).await;
+async fn run_scan(
+    connection: &Connection,
+    styling: &Styling,
+    args: ScanArgs,
+) -> anyhow::Result<Outcome> {
+    let selection = Selection::from(&args.selection);
+    let cluster = Cluster::connect(connection).await?;
+    let progress = render::progress(styling, "scanning resource types");
+    let report = scan::scan(&cluster, &selection, &progress).await;
     progress.finish_and_clear();
     let report = report?;
     let text = render::scan::render(
@@ -86,7 +105,7 @@ async fn run_scan(kube: &cli::KubeFlags, args: ScanArgs) -> anyhow::Result<Outco
             cli::OutputFormat::Table | cli::OutputFormat::Wide
         )
     {
-        match &args.selection.namespace {
+        match &selection.namespace {
             Some(ns) => eprintln!("No stuck objects found in namespace {ns}."),
             None => eprintln!("No stuck objects found."),
         }

@@ -124,3 +124,19 @@ impl StuckObject {
         self.finalizers.iter().chain(self.spec_finalizers.iter())
     }
 }
+
+/// Progress through a long read, reported by domain code and drawn by render.
+pub trait Progress: Sync {
+    /// How many steps there are.
+    fn set_length(&self, steps: u64);
+    /// One more step is done.
+    fn advance(&self);
+}
+
+/// No progress to show (tests, non-terminals handled by render).
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn set_length(&self, _: u64) {}
+    fn advance(&self) {}
+}

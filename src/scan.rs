@@ -1,10 +1,10 @@
 //! The "stuck" rule and the cluster-wide scan: every listable resource type,
 //! metadata-only, paged, with bounded concurrency. Pure decisions; never prints.
 
-use crate::cli::Selection;
 use crate::cluster::{discovery, list, ApiCatalog, ApiType, Cluster, Problem};
-use crate::glob;
+use crate::model::Progress;
 use crate::model::{NamespaceCondition, StuckObject};
+use crate::settings::{FinalizerFilter, Selection};
 use futures::{stream, StreamExt};
 use k8s_openapi::api::core::v1::Namespace;
 use kube::api::ObjectMeta;
@@ -14,7 +14,7 @@ use std::time::Duration;
 /// Which objects count, beyond "terminating with finalizers".
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
-    pub finalizer_globs: Vec<String>,
+    pub finalizers: FinalizerFilter,
     pub older_than: Option<Duration>,
     pub include_live: bool,
 }
@@ -22,7 +22,7 @@ pub struct Filter {
 impl From<&Selection> for Filter {
     fn from(s: &Selection) -> Filter {
         Filter {
-            finalizer_globs: s.finalizers.clone(),
+            finalizers: s.finalizers.clone(),
             older_than: s.older_than,
             include_live: s.include_live,
         }
@@ -60,11 +60,11 @@ pub fn select(
     if terminating_for.is_none() && !filter.include_live {
         return None;
     }
-    let matched_finalizers = (!filter.finalizer_globs.is_empty()).then(|| {
+    let matched_finalizers = (!filter.finalizers.is_empty()).then(|| {
         finalizers
             .iter()
             .chain(spec_finalizers.iter())
-            .filter(|f| filter.finalizer_globs.iter().any(|g| glob::matches(g, f)))
+            .filter(|f| filter.finalizers.selects(f))
             .cloned()
             .collect::<Vec<_>>()
     });
@@ -149,9 +149,9 @@ impl ScanReport {
 pub async fn scan(
     cluster: &Cluster,
     selection: &Selection,
-    progress: &indicatif::ProgressBar,
+    progress: &dyn Progress,
 ) -> anyhow::Result<ScanReport> {
-    let catalog = discovery::discover(&cluster.client, usize::from(selection.concurrency)).await?;
+    let catalog = discovery::discover(&cluster.client, selection.concurrency).await?;
     Ok(scan_types(cluster, &catalog, selection, progress).await)
 }
 
@@ -160,9 +160,9 @@ pub async fn scan_types(
     cluster: &Cluster,
     catalog: &ApiCatalog,
     selection: &Selection,
-    progress: &indicatif::ProgressBar,
+    progress: &dyn Progress,
 ) -> ScanReport {
-    let concurrency = usize::from(selection.concurrency);
+    let concurrency = selection.concurrency;
     let namespace = selection.namespace.as_deref();
     let types: Vec<&ApiType> = catalog
         .types
@@ -196,7 +196,7 @@ pub async fn scan_types(
                 })
                 .await
             };
-            progress.inc(1);
+            progress.advance();
             result.map(|()| found)
         })
         .buffer_unordered(concurrency)
@@ -359,7 +359,7 @@ mod tests {
     fn filters_by_finalizer_and_age() {
         let now = jiff::Timestamp::now();
         let f = Filter {
-            finalizer_globs: vec!["kubernetes.io/*".into()],
+            finalizers: FinalizerFilter::new(vec!["kubernetes.io/*".into()]),
             ..Default::default()
         };
         assert!(select(

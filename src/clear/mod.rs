@@ -1,547 +1,60 @@
-//! `clear`: the only code that writes. Plan from what was read, show the diff,
-//! confirm, back up, then patch with a JSON Patch whose `test` operations pin the
-//! exact finalizer list and resourceVersion that were shown. Nothing the user did
-//! not see is ever sent.
+//! `clear`: the only code that writes. Plan from what was read (plan.rs), show
+//! the diff, confirm, back up and record (record.rs), then patch with a JSON Patch
+//! whose `test` operations pin the exact finalizer list and resourceVersion that
+//! were shown (apply.rs). Nothing the user did not see is ever sent.
 
 pub mod apply;
+pub mod plan;
 pub mod record;
 
-use crate::cli::{ClearArgs, DryRun, Selection};
-use crate::cluster::discovery::{self, ApiCatalog};
-use crate::cluster::names::{validate_name, validate_namespace};
-use crate::cluster::resolve::parse_targets;
-use crate::cluster::{objects, ApiFailure, ApiType, Cluster, Problem};
+use crate::cluster::discovery;
+use crate::cluster::{objects, ApiFailure, Cluster};
 use crate::error::{Error, Outcome};
-use crate::explain::analysis::{State, Usage};
 use crate::explain::catalog::Catalog;
-use crate::explain::ExplainReport;
-use crate::glob;
-use crate::model::StuckObject;
-use crate::render::{self, diff::finalizer_diff, Styling};
-use crate::scan;
+use crate::render::{self, Styling};
+use crate::settings::{Clear, WriteMode};
 use anyhow::Context;
 use apply::PatchResult;
-use futures::{stream, StreamExt};
-use kube::api::DynamicObject;
-use serde::Deserialize;
-use serde_json::{json, Value};
-use std::path::Path;
+use plan::{check_verdicts, plan, wanted, Planned};
+use serde_json::json;
 
-/// One object and the change planned for it.
-#[derive(Debug, Clone)]
-pub struct Planned {
-    pub ty: ApiType,
-    pub namespace: Option<String>,
-    pub name: String,
-    pub uid: String,
-    pub resource_version: String,
-    /// The object as read: the backup, and the body of a `/finalize` PUT.
-    pub manifest: Value,
-    pub terminating: bool,
-    pub finalizers: Vec<String>,
-    pub keep: Vec<String>,
-    /// Namespaces: `spec.finalizers` as read and after.
-    pub spec_finalizers: Vec<String>,
-    pub spec_keep: Vec<String>,
-    /// The object in the scan's terms, for explain's verdicts.
-    pub stuck: StuckObject,
+/// The confirmation before writes: a prompt on the terminal in production,
+/// scripted answers in tests.
+pub trait Confirm {
+    /// Whether a person can be asked at all.
+    fn available(&self) -> bool;
+    /// Asks; `false` is a decline.
+    fn confirm(&self, objects: usize) -> anyhow::Result<bool>;
 }
 
-impl Planned {
-    pub fn removed(&self) -> Vec<String> {
-        let meta = self.finalizers.iter().filter(|f| !self.keep.contains(f));
-        let spec = self
-            .spec_finalizers
-            .iter()
-            .filter(|f| !self.spec_keep.contains(f));
-        meta.chain(spec).cloned().collect()
-    }
-
-    pub fn title(&self) -> String {
-        crate::model::object_title(
-            &self.ty.kind,
-            &self.ty.group,
-            self.namespace.as_deref(),
-            &self.name,
-        )
-    }
-
-    /// The kubectl command that shows the object as it is now.
-    pub fn get_command(&self) -> String {
-        let ns = self
-            .namespace
-            .as_ref()
-            .map(|n| format!(" -n {n}"))
-            .unwrap_or_default();
-        format!(
-            "kubectl get {}/{}{ns} -o yaml",
-            self.ty.qualified_resource(),
-            self.name
-        )
-    }
+/// dialoguer's prompt on stderr, when stdin and stderr are terminals.
+pub struct TerminalConfirm {
+    pub styling: Styling,
 }
 
-/// An object that will not be patched, and why. `safety` marks refusals that
-/// protect the user (an ALIVE owner, content in a namespace, a live or recreated
-/// object): they make the run end non-zero even when everything else succeeded.
-#[derive(Debug, Clone)]
-pub struct Refusal {
-    pub object: String,
-    pub reason: String,
-    pub safety: bool,
-}
-
-fn refuse(object: String, reason: impl Into<String>, safety: bool) -> Refusal {
-    Refusal {
-        object,
-        reason: reason.into(),
-        safety,
+impl Confirm for TerminalConfirm {
+    fn available(&self) -> bool {
+        self.styling.stdin_tty && self.styling.stderr_tty
     }
-}
 
-/// `scan -o json|yaml` and `explain -o json|yaml` documents both carry `items`.
-#[derive(Deserialize)]
-struct InputDocument {
-    items: Vec<StuckObject>,
-}
-
-fn read_input(path: &Path) -> anyhow::Result<Vec<StuckObject>> {
-    let text = if path == Path::new("-") {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
-            .context("reading objects from stdin")?;
-        s
-    } else {
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?
-    };
-    Ok(parse_input(&text, &path.display().to_string())?)
-}
-
-/// The items of a `scan`/`explain` document. An empty document, or one without
-/// `items`, is a usage error: it is not what either command prints.
-fn parse_input(text: &str, origin: &str) -> Result<Vec<StuckObject>, Error> {
-    let not_ours = |why: String| {
-        Error::Usage(format!(
-            "{origin} is not the JSON or YAML that `scan -o json|yaml` or `explain -o json|yaml` prints: {why}"
-        ))
-    };
-    if text.trim().is_empty() {
-        return Err(not_ours("it is empty".into()));
-    }
-    let doc: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| not_ours(e.to_string()))?;
-    if doc.get("items").is_none() {
-        return Err(not_ours("it has no `items`".into()));
-    }
-    let doc: InputDocument = serde_yaml::from_value(doc).map_err(|e| not_ours(e.to_string()))?;
-    Ok(doc.items)
-}
-
-/// What to read: type, namespace, name, and the uid the input expects (from -f).
-struct Wanted {
-    ty: ApiType,
-    namespace: Option<String>,
-    name: String,
-    uid: Option<String>,
-    /// From -f: the object as it was reviewed. Only its finalizers may be
-    /// removed, and only while the object still holds exactly those.
-    reviewed: Option<StuckObject>,
-}
-
-async fn wanted(
-    cluster: &Cluster,
-    api: &ApiCatalog,
-    args: &ClearArgs,
-    progress: &indicatif::ProgressBar,
-) -> anyhow::Result<(Vec<Wanted>, Vec<Problem>)> {
-    let sources = usize::from(!args.targets.is_empty())
-        + usize::from(args.filename.is_some())
-        + usize::from(args.stuck);
-    if sources != 1 {
-        return Err(Error::Usage(
-            "say what to clear with exactly one of: TYPE/NAME arguments, -f FILE, or --stuck"
-                .into(),
-        )
-        .into());
-    }
-    let default_ns = args
-        .selection
-        .namespace
-        .clone()
-        .unwrap_or_else(|| cluster.default_namespace.clone());
-    if !args.targets.is_empty() {
-        let targets = parse_targets(&api.types, &args.targets)?;
-        if targets.iter().any(|t| t.ty.namespaced) {
-            validate_namespace(&default_ns)?;
-        }
-        return Ok((
-            targets
-                .into_iter()
-                .map(|t| Wanted {
-                    namespace: t.ty.namespaced.then(|| default_ns.clone()),
-                    ty: t.ty,
-                    name: t.name,
-                    uid: None,
-                    reviewed: None,
-                })
-                .collect(),
-            Vec::new(),
-        ));
-    }
-    let (items, problems, from_file) = match &args.filename {
-        Some(path) => (read_input(path)?, Vec::new(), true),
-        None => {
-            let report = scan::scan_types(cluster, api, &args.selection, progress).await;
-            (report.items, report.problems, false)
-        }
-    };
-    let mut out = Vec::new();
-    for item in items {
-        let qualified = crate::model::qualify(&item.resource, &item.group);
-        let ty = api.find(&item.group, &item.resource).ok_or_else(|| {
-            anyhow::anyhow!(
-                "{qualified}/{}: the cluster does not serve {qualified}",
-                item.name
-            )
-        })?;
-        let label = format!("item {qualified}/{}", item.name);
-        validate_name(&item.name).map_err(|e| Error::Usage(format!("{label}: {e}")))?;
-        match (&item.namespace, ty.namespaced) {
-            (Some(ns), true) => {
-                validate_namespace(ns).map_err(|e| Error::Usage(format!("{label}: {e}")))?
-            }
-            (None, true) => {
-                return Err(Error::Usage(format!(
-                    "{label}: {qualified} is namespaced but the item has no namespace"
-                ))
-                .into())
-            }
-            (Some(ns), false) => {
-                return Err(Error::Usage(format!(
-                    "{label}: {qualified} is cluster-scoped but the item names namespace {ns:?}"
-                ))
-                .into())
-            }
-            (None, false) => {}
-        }
-        out.push(Wanted {
-            ty: ty.clone(),
-            namespace: item.namespace.clone(),
-            name: item.name.clone(),
-            uid: Some(item.uid.clone()),
-            reviewed: from_file.then(|| item.clone()),
-        });
-    }
-    Ok((out, problems))
-}
-
-/// Reads each object and plans its change; objects that must not be touched are
-/// returned with the reason.
-async fn plan(
-    cluster: &Cluster,
-    wanted: Vec<Wanted>,
-    selection: &Selection,
-) -> anyhow::Result<(Vec<Planned>, Vec<Refusal>)> {
-    let mut planned = Vec::new();
-    let mut refused = Vec::new();
-    // Read every object (full, for the backup) concurrently, keeping the order.
-    let reads: Vec<(Wanted, Result<DynamicObject, ApiFailure>)> = stream::iter(wanted)
-        .map(|w| async move {
-            let read = objects::get(&cluster.client, &w.ty, w.namespace.as_deref(), &w.name).await;
-            (w, read)
-        })
-        .buffered(usize::from(selection.concurrency))
-        .collect()
-        .await;
-    for (w, read) in reads {
-        let label =
-            crate::model::object_title(&w.ty.kind, &w.ty.group, w.namespace.as_deref(), &w.name);
-        let obj = match read {
-            Ok(o) => o,
-            Err(ApiFailure::NotFound(_)) => {
-                refused.push(refuse(
-                    label,
-                    "not found: already gone, nothing to do",
-                    false,
-                ));
-                continue;
-            }
-            Err(e) => return Err(anyhow::anyhow!("reading {label}: {}", e.message())),
-        };
-        let manifest = serde_json::to_value(&obj)?;
-        let uid = obj.metadata.uid.clone().unwrap_or_default();
-        if let Some(expected) = w.uid.as_ref().filter(|u| !u.is_empty() && **u != uid) {
-            refused.push(refuse(label, format!("was deleted and recreated since it was listed (uid {expected}, now {uid}): list it again"), true));
-            continue;
-        }
-        let terminating = obj.metadata.deletion_timestamp.is_some();
-        let finalizers = obj.metadata.finalizers.clone().unwrap_or_default();
-        let spec_finalizers: Vec<String> = if w.ty.is_namespace() && terminating {
-            serde_json::from_value(manifest["spec"]["finalizers"].clone()).unwrap_or_default()
-        } else {
-            Vec::new()
-        };
-        if let Some(item) = &w.reviewed {
-            let rv = obj.metadata.resource_version.as_deref().unwrap_or_default();
-            let spec_changed = w.ty.is_namespace() && spec_finalizers != item.spec_finalizers;
-            if rv != item.resource_version && (finalizers != item.finalizers || spec_changed) {
-                let mut now = format!("finalizers {:?} → {:?}", item.finalizers, finalizers);
-                if spec_changed {
-                    now.push_str(&format!(
-                        ", spec.finalizers {:?} → {:?}",
-                        item.spec_finalizers, spec_finalizers
-                    ));
+    fn confirm(&self, count: usize) -> anyhow::Result<bool> {
+        let prompt = format!("Remove these finalizers from {count} object(s)?");
+        dialoguer::Confirm::new()
+            .with_prompt(prompt)
+            .default(false)
+            .interact_on(&dialoguer::console::Term::stderr())
+            .or_else(|e| match e {
+                dialoguer::Error::IO(io) if io.kind() == std::io::ErrorKind::Interrupted => {
+                    Ok(false)
                 }
-                refused.push(refuse(label, format!("changed since it was reviewed (resourceVersion {} → {rv}): {now}; nothing is planned for it. Review the new state and write the file again", item.resource_version), true));
-                continue;
-            }
-        }
-        // From a file, only what was reviewed: the entries the file selected.
-        let reviewed: Option<Vec<String>> = w.reviewed.as_ref().map(|item| {
-            item.matched_finalizers
-                .clone()
-                .unwrap_or_else(|| item.all_finalizers().cloned().collect())
-        });
-        let chosen = |f: &String| {
-            reviewed.as_ref().is_none_or(|r| r.contains(f))
-                && (selection.finalizers.is_empty()
-                    || selection.finalizers.iter().any(|g| glob::matches(g, f)))
-        };
-        let keep: Vec<String> = finalizers.iter().filter(|f| !chosen(f)).cloned().collect();
-        let spec_keep: Vec<String> = spec_finalizers
-            .iter()
-            .filter(|f| !chosen(f))
-            .cloned()
-            .collect();
-        let resource_version = obj.metadata.resource_version.clone().unwrap_or_default();
-        let live_too = scan::Filter {
-            include_live: true,
-            ..Default::default()
-        };
-        let Some(stuck) = scan::select(
-            &w.ty,
-            obj.metadata,
-            spec_finalizers.clone(),
-            Vec::new(),
-            &live_too,
-            jiff::Timestamp::now(),
-        ) else {
-            refused.push(refuse(label, "has no finalizers", false));
-            continue;
-        };
-        let p = Planned {
-            ty: w.ty,
-            namespace: w.namespace,
-            name: w.name,
-            uid,
-            resource_version,
-            manifest,
-            terminating,
-            finalizers,
-            keep,
-            spec_finalizers,
-            spec_keep,
-            stuck,
-        };
-        if p.removed().is_empty() {
-            let why = if p.finalizers.is_empty() && p.spec_finalizers.is_empty() {
-                "has no finalizers"
-            } else if reviewed.is_some() {
-                "holds none of the finalizers the file selected (and --finalizer allows)"
+                other => Err(other),
+            })
+            .context(if self.styling.stdin_tty {
+                "reading the confirmation"
             } else {
-                "has no finalizer matching --finalizer"
-            };
-            refused.push(refuse(label, why, false));
-        } else if !terminating && !selection.include_live {
-            refused.push(refuse(label, "is not being deleted (no deletionTimestamp): its finalizers are doing their normal job; pass --include-live to clear them anyway", true));
-        } else {
-            planned.push(p);
-        }
-    }
-    Ok((planned, refused))
-}
-
-/// Why one finalizer may not be removed on `--yes` alone.
-enum Hold {
-    /// The evidence says no (in use, owner ALIVE or DEGRADED): only `--force` overrides.
-    Force(String),
-    /// The evidence is incomplete: `--force`, or naming the finalizer with
-    /// `--finalizer` and passing `--accept-missing-evidence`.
-    Acknowledge(String),
-}
-
-/// What stands between `p` and the removal of each planned finalizer.
-fn holds(p: &Planned, report: &ExplainReport) -> Vec<(String, Hold)> {
-    let mut out = Vec::new();
-    let ns = p.namespace.as_deref();
-    for f in p.finalizers.iter().filter(|f| !p.keep.contains(f)) {
-        let found = report.findings.iter().find_map(|x| {
-            let o = x.objects.iter().find(|o| o.is(&p.ty.plural, ns, &p.name))?;
-            (x.finalizer == *f).then_some((x, o))
-        });
-        let Some((finding, object)) = found else {
-            out.push((
-                f.clone(),
-                Hold::Acknowledge("no verdict could be formed for it".into()),
-            ));
-            continue;
-        };
-        if object.usage == Usage::InUse {
-            out.push((
-                f.clone(),
-                Hold::Force(format!(
-                    "the finalizer is doing its job: {}",
-                    object.notes.join("; ")
-                )),
-            ));
-        }
-        let mut evidence: String = finding
-            .evidence
-            .iter()
-            .filter(|e| e.source == "workload" || e.source == "lease")
-            .map(|e| format!("\n        evidence: {}", e.detail))
-            .collect();
-        // The commands that show more (logs, describe, the missing reads).
-        evidence.extend(
-            finding
-                .recommendation
-                .commands
-                .iter()
-                .map(|c| format!("\n        see: {c}")),
-        );
-        let missing: Vec<String> = finding
-            .missing_evidence
-            .iter()
-            .map(|m| m.describe())
-            .collect();
-        match finding.state {
-            State::Alive => out.push((f.clone(), Hold::Force(format!(
-                "its owner {} is ALIVE (use --force to clear anyway; its cleanup will not run) — {}{evidence}",
-                finding.owner, finding.recommendation.summary
-            )))),
-            State::Degraded => out.push((f.clone(), Hold::Force(format!(
-                "its owner {} is DEGRADED: bring it back and it removes the finalizer after its cleanup (use --force to clear anyway){evidence}",
-                finding.owner
-            )))),
-            State::Unknown => out.push((f.clone(), Hold::Acknowledge(format!(
-                "whether its owner ({}) is running is UNKNOWN: {}",
-                finding.owner,
-                if missing.is_empty() { finding.recommendation.summary.clone() } else { missing.join("; ") }
-            )))),
-            State::Gone if object.usage == Usage::Unknown || !missing.is_empty() => {
-                out.push((f.clone(), Hold::Acknowledge(missing.join("; "))))
-            }
-            State::Gone => {}
-        }
-    }
-    if p.spec_finalizers != p.spec_keep {
-        // The namespace controller's own report of what is still in the namespace.
-        let conditions = p.manifest["status"]["conditions"].as_array();
-        let content = conditions
-            .into_iter()
-            .flatten()
-            .find(|c| {
-                (c["type"] == "NamespaceContentRemaining"
-                    || c["type"] == "NamespaceFinalizersRemaining")
-                    && c["status"] == "True"
+                "no terminal to confirm on"
             })
-            .and_then(|c| c["message"].as_str());
-        if let Some(content) = content {
-            out.push(("kubernetes".into(), Hold::Force(format!("the namespace controller reports content still in it ({content}); removing `kubernetes` would orphan it in etcd. Clear that first (kubectl finalizers explain ns/{}), or use --force", p.name))));
-        } else if conditions.is_none_or(|c| c.is_empty()) {
-            out.push(("kubernetes".into(), Hold::Acknowledge("the namespace controller has reported no conditions, so whether content remains in the namespace cannot be seen".into())));
-        }
     }
-    out
-}
-
-/// Applies explain's verdicts: only a GONE owner, on complete evidence and with
-/// nothing in use, is cleared on `--yes` alone. Returns the objects to patch, the
-/// owner summary of what they lose, and the acknowledged gaps to show in the plan.
-async fn check_verdicts(
-    cluster: &Cluster,
-    api: &ApiCatalog,
-    planned: Vec<Planned>,
-    catalog: &Catalog,
-    args: &ClearArgs,
-    refused: &mut Vec<Refusal>,
-) -> (Vec<Planned>, Vec<String>, Vec<String>) {
-    let items: Vec<StuckObject> = planned.iter().map(|p| p.stuck.clone()).collect();
-    let report = crate::explain::analyze(cluster, api, items, catalog, &args.selection, &[]).await;
-    let named = |f: &str| {
-        args.selection
-            .finalizers
-            .iter()
-            .any(|g| g == f && !g.contains(['*', '?']))
-    };
-    let mut kept = Vec::new();
-    let mut acknowledged = Vec::new();
-    for p in planned {
-        let holds = holds(&p, &report);
-        let forced: Vec<String> = holds
-            .iter()
-            .filter_map(|(f, h)| match h {
-                Hold::Force(why) => Some(format!("\n      {f}: {why}")),
-                Hold::Acknowledge(_) => None,
-            })
-            .collect();
-        let gaps: Vec<(&String, &String)> = holds
-            .iter()
-            .filter_map(|(f, h)| match h {
-                Hold::Acknowledge(why) => Some((f, why)),
-                Hold::Force(_) => None,
-            })
-            .collect();
-        if args.force {
-            kept.push(p);
-        } else if !forced.is_empty() {
-            refused.push(refuse(
-                p.title(),
-                format!("refused without --force:{}", forced.concat()),
-                true,
-            ));
-        } else if gaps.is_empty() {
-            kept.push(p);
-        } else if args.accept_missing_evidence && gaps.iter().all(|(f, _)| named(f)) {
-            acknowledged.extend(
-                gaps.iter()
-                    .map(|(f, why)| format!("{}: {f}: clearing although {why}", p.title())),
-            );
-            kept.push(p);
-        } else {
-            let mut why =
-                String::from("the evidence is incomplete, so clearing is refused without --force:");
-            for (f, gap) in &gaps {
-                why.push_str(&format!("\n      {f}: {gap}"));
-            }
-            let names: Vec<&str> = gaps.iter().map(|(f, _)| f.as_str()).collect();
-            why.push_str(&format!(
-                "\n      to clear anyway, name it and acknowledge the gap: --finalizer {} --accept-missing-evidence",
-                names.join(" --finalizer ")
-            ));
-            refused.push(refuse(p.title(), why, true));
-        }
-    }
-    let mut summary = Vec::new();
-    for f in &report.findings {
-        if kept.iter().any(|p| {
-            p.removed().contains(&f.finalizer)
-                && f.objects
-                    .iter()
-                    .any(|o| o.is(&p.ty.plural, p.namespace.as_deref(), &p.name))
-        }) {
-            let skip = f
-                .skipped_if_cleared
-                .clone()
-                .unwrap_or_else(|| "unknown: the owner is not catalogued".into());
-            summary.push(format!(
-                "{} — owner {} is {}; clearing skips: {skip}",
-                f.finalizer,
-                f.owner,
-                f.state.label()
-            ));
-        }
-    }
-    (kept, summary, acknowledged)
 }
 
 /// Polls until the cleared objects are gone; returns those that are not, and why.
@@ -588,30 +101,32 @@ async fn wait_gone(
     }
 }
 
-fn confirm(styling: &Styling, count: usize) -> anyhow::Result<bool> {
-    let prompt = format!("Remove these finalizers from {count} object(s)?");
-    dialoguer::Confirm::new()
-        .with_prompt(prompt)
-        .default(false)
-        .interact_on(&dialoguer::console::Term::stderr())
-        .or_else(|e| match e {
-            dialoguer::Error::IO(io) if io.kind() == std::io::ErrorKind::Interrupted => Ok(false),
-            other => Err(other),
-        })
-        .context(if styling.stdin_tty {
-            "reading the confirmation"
-        } else {
-            "no terminal to confirm on"
-        })
-}
-
+/// Plans, shows, confirms and applies a `clear`; returns how the run ends.
 pub async fn run(
     cluster: &Cluster,
-    args: &ClearArgs,
+    args: &Clear,
     styling: &Styling,
     catalog: &Catalog,
 ) -> anyhow::Result<Outcome> {
-    let concurrency = usize::from(args.selection.concurrency);
+    run_with(
+        cluster,
+        args,
+        styling,
+        catalog,
+        &TerminalConfirm { styling: *styling },
+    )
+    .await
+}
+
+/// `run`, with the confirmation prompt injected (scripted answers in tests).
+pub async fn run_with(
+    cluster: &Cluster,
+    args: &Clear,
+    styling: &Styling,
+    catalog: &Catalog,
+    confirm: &dyn Confirm,
+) -> anyhow::Result<Outcome> {
+    let concurrency = args.selection.concurrency;
     let progress = render::progress(styling, "reading objects");
     let api = discovery::discover(&cluster.client, concurrency).await?;
     let selected = wanted(cluster, &api, args, &progress).await;
@@ -644,50 +159,13 @@ pub async fn run(
         return Ok(settle(Outcome::Done));
     }
     // The plan: exactly what will be sent.
-    let mut out = String::new();
-    for p in &planned {
-        if p.finalizers != p.keep {
-            out.push_str(&finalizer_diff(
-                &format!("{} (resourceVersion {})", p.title(), p.resource_version),
-                "metadata.finalizers",
-                &p.finalizers,
-                &p.keep,
-                styling.color,
-            ));
-        }
-        if p.spec_finalizers != p.spec_keep {
-            out.push_str(&finalizer_diff(
-                &format!(
-                    "{} (resourceVersion {}, via /finalize)",
-                    p.title(),
-                    p.resource_version
-                ),
-                "spec.finalizers",
-                &p.spec_finalizers,
-                &p.spec_keep,
-                styling.color,
-            ));
-        }
-    }
-    let removed: usize = planned.iter().map(|p| p.removed().len()).sum();
-    out.push_str(&format!(
-        "\nPlan: remove {removed} finalizer(s) from {} object(s).\n",
-        planned.len()
-    ));
-    if args.selection.finalizers.is_empty() {
-        out.push_str(
-            "No --finalizer given: every finalizer of each object is planned for removal.\n",
-        );
-    }
-    for line in &summary {
-        out.push_str(&format!("  {line}\n"));
-    }
-    if !acknowledged.is_empty() {
-        out.push_str("Evidence that was NOT read (acknowledged with --accept-missing-evidence):\n");
-        for line in &acknowledged {
-            out.push_str(&format!("  {line}\n"));
-        }
-    }
+    let out = render::clear::plan(
+        &planned,
+        &summary,
+        &acknowledged,
+        args.selection.finalizers.is_empty(),
+        styling.color,
+    );
     // Nothing is written unless the plan was shown in full.
     render::emit(&out).map_err(|e| {
         Error::OutputClosed(format!(
@@ -695,20 +173,20 @@ pub async fn run(
         ))
     })?;
 
-    if args.dry_run == DryRun::Client {
+    if args.mode == WriteMode::ClientDryRun {
         eprintln!("Dry run (client): nothing was sent to the cluster.");
         return Ok(settle(Outcome::Done));
     }
-    if args.dry_run == DryRun::None && !args.yes {
-        if !(styling.stdin_tty && styling.stderr_tty) {
+    if args.mode == WriteMode::Apply && !args.yes {
+        if !confirm.available() {
             return Err(Error::Usage("refusing to patch without confirmation: no terminal. Review the plan above, then re-run with --yes (or use --dry-run)".into()).into());
         }
-        if !confirm(styling, planned.len())? {
+        if !confirm.confirm(planned.len())? {
             eprintln!("Declined: nothing was changed.");
             return Ok(Outcome::Declined);
         }
     }
-    let dry = args.dry_run == DryRun::Server;
+    let dry = args.mode == WriteMode::ServerDryRun;
     if !dry {
         let dir = match (&args.backup_dir, record::state_dir()) {
             (Some(d), _) => d.clone(),
@@ -769,25 +247,7 @@ pub async fn run(
         &signals,
     )
     .await;
-    let rows: Vec<Vec<String>> = results
-        .iter()
-        .zip(&planned)
-        .map(|(r, p)| {
-            vec![
-                p.title(),
-                p.removed().join(","),
-                r.word().to_string(),
-                r.detail().to_string(),
-            ]
-        })
-        .collect();
-    let mut table =
-        render::table::kubectl_table(&["OBJECT", "FINALIZERS", "RESULT", "DETAIL"], &rows, false);
-    if dry {
-        table.push_str(
-            "Dry run (server): every patch was sent with dryRun=All; nothing was persisted.\n",
-        );
-    }
+    let table = render::clear::results(&planned, &results, dry);
     // The writes are done: a closed stdout loses the table, not the truth (the
     // audit log has it), and the run must not look successful.
     let shown = render::emit(&format!("\n{table}"));
@@ -813,7 +273,7 @@ pub async fn run(
         return Ok(Outcome::Interrupted(u8::try_from(code).unwrap_or(130)));
     }
     let results: Vec<(usize, PatchResult)> = results.into_iter().enumerate().collect();
-    if args.wait && !dry {
+    if let (Some(timeout), false) = (args.wait, dry) {
         let expected: Vec<&Planned> = results
             .iter()
             // Terminating objects should now go; those that do not are reported
@@ -821,11 +281,11 @@ pub async fn run(
             .filter(|(i, r)| *r == PatchResult::Removed && planned[*i].terminating)
             .map(|(i, _)| &planned[*i])
             .collect();
-        let left = wait_gone(cluster, &expected, args.timeout).await;
+        let left = wait_gone(cluster, &expected, timeout).await;
         for (what, why) in &left {
             eprintln!(
                 "still there after {}: {what}: {why}",
-                crate::duration::human(args.timeout)
+                crate::duration::human(timeout)
             );
         }
         if left.is_empty() {
@@ -844,148 +304,108 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::explain::analysis::{
-        Action, Finding, Gap, MissingEvidence, ObjectRef, Recommendation,
-    };
+    use crate::settings::{Connection, Selection, Source};
+    use std::cell::Cell;
 
-    fn planned(finalizers: &[&str], keep: &[&str]) -> Planned {
-        let ty = ApiType {
-            group: String::new(),
-            version: "v1".into(),
-            plural: "persistentvolumeclaims".into(),
-            singular: "persistentvolumeclaim".into(),
-            kind: "PersistentVolumeClaim".into(),
-            namespaced: true,
-            verbs: vec![],
-            short_names: vec![],
-            subresources: vec![],
-        };
-        let strings = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        let stuck: StuckObject = serde_json::from_value(json!({
-            "apiVersion": "v1", "kind": "PersistentVolumeClaim", "group": "",
-            "resource": "persistentvolumeclaims", "namespace": "shop", "name": "data", "uid": "u"
-        }))
-        .unwrap();
-        Planned {
-            ty,
-            namespace: Some("shop".into()),
-            name: "data".into(),
-            uid: "u".into(),
-            resource_version: "1".into(),
-            manifest: json!({}),
-            terminating: true,
-            finalizers: strings(finalizers),
-            keep: strings(keep),
-            spec_finalizers: vec![],
-            spec_keep: vec![],
-            stuck,
+    /// Answers the prompt as scripted, and counts how often it was asked.
+    struct Scripted {
+        available: bool,
+        answer: bool,
+        asked: Cell<usize>,
+    }
+
+    impl Confirm for Scripted {
+        fn available(&self) -> bool {
+            self.available
+        }
+        fn confirm(&self, _: usize) -> anyhow::Result<bool> {
+            self.asked.set(self.asked.get() + 1);
+            Ok(self.answer)
         }
     }
 
-    fn report(state: State, usage: Usage, missing: bool) -> ExplainReport {
-        let object: ObjectRef = serde_json::from_value(json!({
-            "kind": "PersistentVolumeClaim", "group": "", "resource": "persistentvolumeclaims",
-            "namespace": "shop", "name": "data", "terminatingSeconds": 60,
-            "notes": ["mounted by pod shop/db-0 (Running)"]
-        }))
-        .unwrap();
-        let object = ObjectRef { usage, ..object };
-        let missing_evidence = if missing {
-            vec![MissingEvidence {
-                resource: "pods".into(),
-                namespace: Some("shop".into()),
-                state: Gap::Forbidden,
-                code: Some(403),
-                message: "cannot list pods in namespace shop: 403 Forbidden".into(),
-                needed_for: "to see whether a pod mounts it".into(),
-                check: "kubectl auth can-i list pods -n shop".into(),
-            }]
-        } else {
-            vec![]
-        };
-        ExplainReport {
-            findings: vec![Finding {
-                finalizer: "example.com/f".into(),
-                owner: "example operator".into(),
-                project: None,
-                attributed_by: "catalogue".into(),
-                state,
-                evidence: vec![],
-                cleanup: None,
-                skipped_if_cleared: None,
-                risk: None,
-                blockers: vec![],
-                missing_evidence,
-                recommendation: Recommendation {
-                    action: Action::Investigate,
-                    summary: "look".into(),
-                    commands: vec![],
-                },
-                objects: vec![object],
-            }],
+    async fn cluster_with_syslog() -> (testcluster::TestCluster, tempfile::TempDir, Cluster) {
+        let server = testcluster::TestCluster::start().unwrap();
+        server
+            .load_file(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/scenarios/logging-operator.yaml"
+            ))
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = dir.path().join("kubeconfig");
+        std::fs::write(&kubeconfig, server.kubeconfig()).unwrap();
+        let connection = Connection {
+            kubeconfig: Some(kubeconfig),
             ..Default::default()
+        };
+        let cluster = Cluster::connect(&connection).await.unwrap();
+        (server, dir, cluster)
+    }
+
+    fn settings(dir: &tempfile::TempDir) -> Clear {
+        Clear {
+            source: Source::Targets(vec![
+                "syslogngconfig.logging.banzaicloud.io/cluster-syslog".into()
+            ]),
+            selection: Selection {
+                namespace: Some("logging".into()),
+                concurrency: 4,
+                chunk_size: 500,
+                ..Default::default()
+            },
+            mode: WriteMode::Apply,
+            yes: false,
+            force: false,
+            accept_missing_evidence: false,
+            backup_dir: Some(dir.path().join("backups")),
+            audit_log: Some(dir.path().join("audit.jsonl")),
+            wait: None,
         }
     }
 
-    #[test]
-    fn input_documents_are_ours_or_a_usage_error() {
-        for bad in [
-            "",
-            "  \n",
-            "{}",
-            "[]",
-            "items: 3",
-            "{\"items\": [{}]}",
-            "\u{0}",
-        ] {
-            assert!(parse_input(bad, "f").is_err(), "{bad:?}");
-        }
-        assert_eq!(parse_input("items: []", "f").unwrap().len(), 0);
-    }
+    #[tokio::test]
+    async fn the_prompt_decides_and_nothing_is_written_without_a_yes() {
+        let (server, dir, cluster) = cluster_with_syslog().await;
+        let styling = Styling {
+            color: false,
+            stderr_tty: false,
+            stdin_tty: false,
+        };
+        let catalog = Catalog::builtin();
+        let args = settings(&dir);
+        let no = Scripted {
+            available: true,
+            answer: false,
+            asked: Cell::new(0),
+        };
+        let outcome = run_with(&cluster, &args, &styling, &catalog, &no)
+            .await
+            .unwrap();
+        assert_eq!((outcome, no.asked.get()), (Outcome::Declined, 1));
+        assert!(server.writes().is_empty());
 
-    proptest::proptest! {
-        #[test]
-        fn any_input_document_parses_or_is_refused_without_panicking(text in "\\PC{0,200}") {
-            let _ = parse_input(&text, "f");
-        }
-    }
+        let nobody = Scripted {
+            available: false,
+            answer: true,
+            asked: Cell::new(0),
+        };
+        let err = run_with(&cluster, &args, &styling, &catalog, &nobody)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("no terminal"), "{err:#}");
+        assert_eq!(nobody.asked.get(), 0);
+        assert!(server.writes().is_empty());
 
-    /// `F` needs --force, `A` an acknowledgement (or --force), `-` nothing.
-    fn strongest(h: &[(String, Hold)]) -> &'static str {
-        if h.iter().any(|(_, h)| matches!(h, Hold::Force(_))) {
-            "F"
-        } else if h.is_empty() {
-            "-"
-        } else {
-            "A"
-        }
-    }
-
-    #[test]
-    fn only_a_gone_owner_on_complete_evidence_is_cleared_on_yes_alone() {
-        use State::{Alive, Degraded, Gone};
-        use Usage::{InUse, NotChecked, Unused};
-        let table = [
-            (Gone, NotChecked, false, "-"),
-            (Gone, Unused, false, "-"),
-            (Gone, InUse, false, "F"),
-            (Gone, Usage::Unknown, true, "A"),
-            (Gone, NotChecked, true, "A"),
-            (Alive, Unused, false, "F"),
-            (Degraded, NotChecked, false, "F"),
-            (State::Unknown, NotChecked, false, "A"),
-            (State::Unknown, InUse, false, "F"),
-        ];
-        let p = planned(&["example.com/f"], &[]);
-        for (state, usage, missing, want) in table {
-            let got = strongest(&holds(&p, &report(state, usage, missing)));
-            assert_eq!(got, want, "{state:?} {usage:?} missing={missing}");
-        }
-        // A finalizer kept by the plan is not judged; one without a finding is not cleared blind.
-        let kept = planned(&["example.com/f", "other.io/x"], &["example.com/f"]);
-        let h = holds(&kept, &report(Gone, NotChecked, false));
-        assert_eq!(h.len(), 1);
-        assert_eq!(h[0].0, "other.io/x");
-        assert!(matches!(h[0].1, Hold::Acknowledge(_)));
+        let yes = Scripted {
+            available: true,
+            answer: true,
+            asked: Cell::new(0),
+        };
+        let outcome = run_with(&cluster, &args, &styling, &catalog, &yes)
+            .await
+            .unwrap();
+        assert_eq!((outcome, yes.asked.get()), (Outcome::Done, 1));
+        assert_eq!(server.writes().len(), 1);
     }
 }

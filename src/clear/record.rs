@@ -90,7 +90,7 @@ pub fn backup<'a>(
     private_dir(dir).with_context(|| format!("creating the backup directory {}", dir.display()))?;
     let mut count = 0;
     for (stem, manifest) in manifests {
-        let text = serde_yaml::to_string(manifest)?;
+        let text = crate::render::yaml::print(manifest)?;
         let mut n = 0;
         let mut f = loop {
             let name = if n == 0 {

@@ -2,8 +2,8 @@
 //! `--kubeconfig`, `KUBECONFIG`, `~/.kube/config`, then in-cluster. Also the
 //! timeouts that always apply, and what may never be printed (credentials).
 
-use crate::cli::KubeFlags;
 use crate::model::Identity;
+use crate::settings::Connection;
 use anyhow::{bail, Context};
 use kube::config::{Config, KubeConfigOptions, Kubeconfig};
 use std::sync::OnceLock;
@@ -39,7 +39,7 @@ fn default_kubeconfig_exists() -> bool {
         .unwrap_or(false)
 }
 
-pub async fn load(flags: &KubeFlags) -> anyhow::Result<(Config, Identity)> {
+pub async fn load(flags: &Connection) -> anyhow::Result<(Config, Identity)> {
     let options = KubeConfigOptions {
         context: flags.context.clone(),
         cluster: flags.cluster.clone(),
@@ -115,10 +115,10 @@ pub async fn load(flags: &KubeFlags) -> anyhow::Result<(Config, Identity)> {
     config.default_retry = false;
     if let Some(user) = &flags.as_user {
         config.auth_info.impersonate = Some(user.clone());
-        identity.impersonate = Some((user.clone(), flags.as_group.clone()));
+        identity.impersonate = Some((user.clone(), flags.as_groups.clone()));
     }
-    if !flags.as_group.is_empty() {
-        config.auth_info.impersonate_groups = Some(flags.as_group.clone());
+    if !flags.as_groups.is_empty() {
+        config.auth_info.impersonate_groups = Some(flags.as_groups.clone());
     }
     // kubectl's 0 means no overall limit, but a hung connection must not hang the
     // tool: connecting, and silence from the server, are always bounded.

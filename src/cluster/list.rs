@@ -3,7 +3,7 @@
 //! the client (see retry.rs); an expired continue token (410) restarts the list
 //! once — callers deduplicate by uid.
 
-use super::{ApiType, Problem};
+use super::{ApiFailure, ApiType, Problem};
 use k8s_openapi::api::core::v1::Namespace;
 use kube::api::{Api, ListParams, ObjectList, ObjectMeta};
 use kube::{Client, Resource};
@@ -27,13 +27,6 @@ fn params(
     lp
 }
 
-fn code(e: &kube::Error) -> Option<u16> {
-    match e {
-        kube::Error::Api(s) => Some(s.code),
-        _ => None,
-    }
-}
-
 /// Follows continue tokens from `fetch`, handing each page's items to `on_page`.
 pub async fn pages<T, F, Fut>(
     scope: &str,
@@ -50,12 +43,14 @@ where
     loop {
         let page = match fetch(token.clone()).await {
             Ok(p) => p,
-            Err(e) if code(&e) == Some(410) && token.is_some() && !restarted => {
-                restarted = true;
-                token = None;
-                continue;
-            }
-            Err(e) => return Err(Problem::from_kube(scope, &e)),
+            Err(e) => match ApiFailure::from(e) {
+                ApiFailure::Expired(_) if token.is_some() && !restarted => {
+                    restarted = true;
+                    token = None;
+                    continue;
+                }
+                f => return Err(Problem::from_kube(scope, f.source_error())),
+            },
         };
         token = page.metadata.continue_.clone().filter(|c| !c.is_empty());
         on_page(page.items);

@@ -14,7 +14,7 @@ pub use crate::model::{Identity, Problem};
 pub use discovery::{ApiCatalog, ApiType};
 pub use failure::{error_chain, ApiFailure};
 
-use crate::cli::KubeFlags;
+use crate::settings::Connection;
 use kube::api::{Api, DynamicObject};
 use kube::Client;
 
@@ -30,7 +30,7 @@ pub struct Cluster {
 }
 
 impl Cluster {
-    pub async fn connect(flags: &KubeFlags) -> anyhow::Result<Cluster> {
+    pub async fn connect(flags: &Connection) -> anyhow::Result<Cluster> {
         let (config, identity) = config::load(flags).await?;
         let default_namespace = config.default_namespace.clone();
         let own = match &identity.impersonate {

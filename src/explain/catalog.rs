@@ -57,7 +57,8 @@ pub struct Catalog {
 }
 
 fn parse(text: &str, origin: &str) -> anyhow::Result<Vec<Entry>> {
-    serde_yaml::from_str(text).with_context(|| format!("reading the finalizer catalogue {origin}"))
+    crate::render::yaml::parse(text)
+        .map_err(|e| anyhow::anyhow!("reading the finalizer catalogue {origin}: {e}"))
 }
 
 /// `$XDG_CONFIG_HOME/kubectl-finalizers/catalog.yaml`, else `~/.config/…`.

@@ -5,12 +5,13 @@ pub mod analysis;
 pub mod catalog;
 pub mod evidence;
 
-use crate::cli::Selection;
 use crate::cluster::discovery::{self, ApiCatalog};
 use crate::cluster::resolve::{parse_targets, Target};
 use crate::cluster::{list, objects, Cluster, Problem};
+use crate::model::Progress;
 use crate::model::StuckObject;
 use crate::scan::{self, Filter};
+use crate::settings::Selection;
 use analysis::{Dependents, Finding, Inputs, NamespaceReport, PvClaims};
 use catalog::Catalog;
 use evidence::{Snapshot, SourceRead};
@@ -47,13 +48,14 @@ async fn fetch_targets(
     api: &ApiCatalog,
     targets: &[Target],
     selection: &Selection,
-    progress: &indicatif::ProgressBar,
+    progress: &dyn Progress,
 ) -> anyhow::Result<(Vec<StuckObject>, Vec<Problem>)> {
     let namespace = selection
-        .namespace
-        .clone()
-        .unwrap_or_else(|| cluster.default_namespace.clone());
+        .target_namespace(&cluster.default_namespace)
+        .to_string();
+    // Named objects are explained live or not, as long as they carry a selected finalizer.
     let filter = Filter {
+        finalizers: selection.finalizers.clone(),
         include_live: true,
         ..Default::default()
     };
@@ -69,11 +71,7 @@ async fn fetch_targets(
                 .await
                 .map_err(|e| anyhow::anyhow!("getting namespace {}: {}", t.name, e.message()))?;
             items.extend(scan::select_namespace(&t.ty, ns, &filter, now));
-            let inner = Selection {
-                namespace: Some(t.name.clone()),
-                all_namespaces: false,
-                ..selection.clone()
-            };
+            let inner = selection.in_namespace(&t.name);
             let report = scan::scan_types(cluster, api, &inner, progress).await;
             items.extend(report.items.into_iter().filter(|o| o.kind != "Namespace"));
             problems.extend(report.problems);
@@ -94,8 +92,14 @@ async fn fetch_targets(
                     e.message()
                 )
             })?;
+        let carries_any = meta.finalizers.as_ref().is_some_and(|f| !f.is_empty());
         match scan::select(&t.ty, meta, Vec::new(), Vec::new(), &filter, now) {
             Some(o) => items.push(o),
+            None if carries_any => eprintln!(
+                "note: {}/{} carries no finalizer that --finalizer selects",
+                t.ty.qualified_resource(),
+                t.name
+            ),
             None => eprintln!(
                 "note: {}/{} has no finalizers: nothing holds it",
                 t.ty.qualified_resource(),
@@ -208,10 +212,10 @@ async fn pv_claims(cluster: &Cluster, items: &[StuckObject], snapshot: &mut Snap
 pub async fn explain(
     cluster: &Cluster,
     request: &Request<'_>,
-    progress: &indicatif::ProgressBar,
+    progress: &dyn Progress,
 ) -> anyhow::Result<ExplainReport> {
     let selection = request.selection;
-    let concurrency = usize::from(selection.concurrency);
+    let concurrency = selection.concurrency;
     let api = discovery::discover(&cluster.client, concurrency).await?;
     let (items, mut problems) = if !request.targets.is_empty() {
         let targets = parse_targets(&api.types, request.targets)?;
@@ -229,12 +233,12 @@ pub async fn explain(
         let report = scan::scan_types(cluster, &api, &sel, progress).await;
         (report.items, report.problems)
     };
-    let always: &[String] = if request.targets.is_empty() {
-        &selection.finalizers
+    let always: Vec<String> = if request.targets.is_empty() {
+        selection.finalizers.exact_names().cloned().collect()
     } else {
-        &[]
+        Vec::new()
     };
-    let mut report = analyze(cluster, &api, items, request.catalog, selection, always).await;
+    let mut report = analyze(cluster, &api, items, request.catalog, selection, &always).await;
     problems.append(&mut report.problems);
     problems.sort_by(|a, b| a.scope.cmp(&b.scope));
     problems.dedup();
@@ -252,7 +256,7 @@ pub async fn analyze(
     selection: &Selection,
     always: &[String],
 ) -> ExplainReport {
-    let concurrency = usize::from(selection.concurrency);
+    let concurrency = selection.concurrency;
     let mut snapshot = Snapshot::load(&cluster.client).await;
     let owners: BTreeSet<String> = items
         .iter()
@@ -293,11 +297,13 @@ pub async fn analyze(
         now: jiff::Timestamp::now(),
     };
     let mut findings = analysis::findings(&inputs);
+    // Only the finalizers --finalizer selects are explained (all without it).
+    findings.retain(|f| selection.finalizers.selects(&f.finalizer));
     // A namespace's own `kubernetes` entry is explained by the namespace chain.
     findings
         .retain(|f| f.finalizer != "kubernetes" || f.objects.iter().any(|o| o.kind != "Namespace"));
     for f in always {
-        if !f.contains(['*', '?']) && !findings.iter().any(|x| &x.finalizer == f) {
+        if !findings.iter().any(|x| &x.finalizer == f) {
             findings.push(analysis::finding_without_objects(&inputs, f));
         }
     }

@@ -1,10 +1,12 @@
 //! Every byte on stdout, and the progress, warnings and prompts on stderr.
 //! Decides colour and terminal behaviour once; makes no API calls.
 
+pub mod clear;
 pub mod diff;
 pub mod explain;
 pub mod scan;
 pub mod table;
+pub mod yaml;
 
 use crate::cli::ColorChoice;
 use crate::model::Problem;
@@ -50,6 +52,16 @@ pub fn progress(styling: &Styling, what: &str) -> indicatif::ProgressBar {
     }
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     bar
+}
+
+impl crate::model::Progress for indicatif::ProgressBar {
+    fn set_length(&self, steps: u64) {
+        indicatif::ProgressBar::set_length(self, steps);
+    }
+
+    fn advance(&self) {
+        self.inc(1);
+    }
 }
 
 /// Writes the result to stdout (the only thing that goes there).
