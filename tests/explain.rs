@@ -350,3 +350,35 @@ fn evidence_costs_a_fixed_number_of_requests() {
     let (few, many) = (count(1), count(60));
     assert_eq!(few, many, "requests must not grow with stuck objects");
 }
+
+#[test]
+fn finalizer_selects_finalizers_for_named_objects_too() {
+    let env = Env::new(&["pvc-protection"]);
+    // One meaning everywhere: a named object that carries no selected finalizer is skipped.
+    let run = env.run(&[
+        "explain",
+        "pvc/data-postgres-0",
+        "-n",
+        "shop",
+        "--finalizer",
+        "nothing/*",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("carries no finalizer that --finalizer selects"),
+        "{run:?}"
+    );
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["findings"], serde_json::json!([]));
+    // A finalizer nothing carries is explained without a made-up object.
+    let run = env.run(&["explain", "--finalizer", "foo.example.com/x"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(!run.stdout.contains("update ;"), "{run:?}");
+    assert!(
+        run.stdout.contains("No object carries this finalizer"),
+        "{run:?}"
+    );
+}

@@ -8,8 +8,8 @@ use crate::cluster::names::{validate_name, validate_namespace};
 use crate::cluster::resolve::parse_targets;
 use crate::cluster::{objects, ApiFailure, ApiType, Cluster, Problem};
 use crate::error::Error;
-use crate::explain::analysis::{State, Usage};
 use crate::explain::catalog::Catalog;
+use crate::explain::report::{Source as EvidenceSource, State, Usage};
 use crate::explain::ExplainReport;
 use crate::model::{Progress, StuckObject};
 use crate::render;
@@ -382,7 +382,7 @@ fn holds(p: &Planned, report: &ExplainReport) -> Vec<(String, Hold)> {
         let mut evidence: String = finding
             .evidence
             .iter()
-            .filter(|e| e.source == "workload" || e.source == "lease")
+            .filter(|e| matches!(e.source, EvidenceSource::Workload | EvidenceSource::Lease))
             .map(|e| format!("\n        evidence: {}", e.detail))
             .collect();
         // The commands that show more (logs, describe, the missing reads).
@@ -527,8 +527,8 @@ pub async fn check_verdicts(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::explain::analysis::{
-        Action, Finding, Gap, MissingEvidence, ObjectRef, Recommendation,
+    use crate::explain::report::{
+        Action, AttributedBy, Finding, Gap, MissingEvidence, ObjectRef, Recommendation,
     };
 
     fn planned(finalizers: &[&str], keep: &[&str]) -> Planned {
@@ -591,7 +591,7 @@ mod tests {
                 finalizer: "example.com/f".into(),
                 owner: "example operator".into(),
                 project: None,
-                attributed_by: "catalogue".into(),
+                attributed_by: AttributedBy::Catalogue,
                 state,
                 evidence: vec![],
                 cleanup: None,

@@ -2,8 +2,14 @@
 //! alive, what clearing would skip, and what to do. Reads only; never writes.
 
 pub mod analysis;
+pub mod attribution;
 pub mod catalog;
+pub mod checks;
 pub mod evidence;
+pub mod liveness;
+pub mod namespace;
+pub mod recommend;
+pub mod report;
 
 use crate::cluster::discovery::{self, ApiCatalog};
 use crate::cluster::resolve::{parse_targets, Target};
@@ -12,11 +18,12 @@ use crate::model::Progress;
 use crate::model::StuckObject;
 use crate::scan::{self, Filter};
 use crate::settings::Selection;
-use analysis::{Dependents, Finding, Inputs, NamespaceReport, PvClaims};
+use analysis::{Dependents, Inputs, PvClaims};
 use catalog::Catalog;
 use evidence::{Snapshot, SourceRead};
 use futures::{stream, StreamExt};
 use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim};
+use report::{Finding, NamespaceReport};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::sync::Mutex;
@@ -273,8 +280,8 @@ pub async fn analyze(
         find_dependents(cluster, api, &owners, selection.chunk_size, concurrency).await
     };
     let claims = pv_claims(cluster, &items, &mut snapshot).await;
-    let pod_ns = analysis::pod_namespaces(&items, catalog, &snapshot);
-    let hook_ns = analysis::webhook_namespaces(&snapshot);
+    let pod_ns = attribution::pod_namespaces(&items, catalog, &snapshot);
+    let hook_ns = checks::webhook_namespaces(&snapshot);
     snapshot
         .load_namespaces(&cluster.client, pod_ns, hook_ns, concurrency)
         .await;
@@ -307,7 +314,7 @@ pub async fn analyze(
             findings.push(analysis::finding_without_objects(&inputs, f));
         }
     }
-    let namespaces = analysis::namespaces(&inputs);
+    let namespaces = namespace::namespaces(&inputs);
     let mut problems = std::mem::take(&mut snapshot.problems);
     problems.extend(
         dependent_reads

@@ -2,7 +2,7 @@
 //! by owner and state) and the JSON/YAML report.
 
 use crate::cli::ReportFormat;
-use crate::explain::analysis::{Action, Finding, NamespaceReport, Recommendation, State, Strength};
+use crate::explain::report::{Action, Finding, NamespaceReport, Recommendation, State, Strength};
 use crate::explain::ExplainReport;
 use crate::model::Identity;
 use serde::Serialize;
@@ -113,7 +113,7 @@ fn finding(out: &mut String, f: &Finding, color: bool) {
             Strength::Medium => "medium",
             Strength::Weak => "weak  ",
         };
-        let _ = writeln!(out, "    [{strength}] {}: {}", e.source, e.detail);
+        let _ = writeln!(out, "    [{strength}] {}: {}", e.source.label(), e.detail);
     }
     if !f.missing_evidence.is_empty() {
         let _ = writeln!(
