@@ -113,9 +113,52 @@ impl Catalog {
 mod tests {
     use super::*;
 
+    fn builtin() -> &'static Catalog {
+        static CATALOG: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
+        CATALOG.get_or_init(Catalog::builtin)
+    }
+
+    /// The data file's own rules: big enough to name most real owners, every
+    /// entry sourced and complete, no entry that can never be found.
+    #[test]
+    fn the_builtin_catalogue_is_sourced_and_has_no_dead_entries() {
+        let entries = &builtin().entries;
+        assert!(entries.len() >= 250, "{} entries", entries.len());
+        let mut seen = std::collections::BTreeSet::new();
+        for e in entries {
+            let where_ = &e.finalizer;
+            assert!(seen.insert(e.finalizer.clone()), "{where_} is listed twice");
+            let source = e.source.as_deref().unwrap_or_default();
+            let parts: Vec<&str> = source.splitn(3, '/').collect();
+            assert!(
+                parts.len() == 3 && parts.iter().all(|p| !p.is_empty()) && !source.contains(' '),
+                "{where_}: source {source:?} is not owner/repo/path"
+            );
+            for (field, value) in [("owner", &e.owner), ("cleanup", &e.cleanup), ("skipped", &e.skipped)] {
+                assert!(!value.trim().is_empty(), "{where_}: empty {field}");
+            }
+            if e.builtin {
+                assert!(e.workloads.is_empty(), "{where_}: built-in controllers are not workloads");
+            }
+        }
+        // A glob hides an earlier glob whose pattern it matches (later entries win
+        // among globs; exact names always beat globs, so they cannot be hidden).
+        let globs: Vec<&Entry> = entries.iter().filter(|e| e.finalizer.contains(['*', '?'])).collect();
+        for (i, a) in globs.iter().enumerate() {
+            for b in &globs[i + 1..] {
+                assert!(
+                    !glob::matches(&b.finalizer, &a.finalizer),
+                    "{} is hidden by the later {}",
+                    a.finalizer,
+                    b.finalizer
+                );
+            }
+        }
+    }
+
     #[test]
     fn builtin_covers_kubernetes_and_operators() {
-        let c = Catalog::builtin();
+        let c = builtin();
         for f in [
             "kubernetes",
             "foregroundDeletion",
@@ -170,7 +213,7 @@ mod tests {
 
         #[test]
         fn any_finalizer_name_is_looked_up_without_panicking(name in "\\PC{0,80}") {
-            let _ = Catalog::builtin().lookup(&name);
+            let _ = builtin().lookup(&name);
         }
     }
 }
