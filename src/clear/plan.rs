@@ -9,6 +9,7 @@ use crate::cluster::resolve::parse_targets;
 use crate::cluster::{objects, ApiFailure, ApiType, Cluster, Problem};
 use crate::error::Error;
 use crate::explain::catalog::Catalog;
+use crate::explain::checks;
 use crate::explain::report::{Source as EvidenceSource, State, Usage};
 use crate::explain::ExplainReport;
 use crate::model::{Progress, StuckObject};
@@ -421,19 +422,14 @@ fn holds(p: &Planned, report: &ExplainReport) -> Vec<(String, Hold)> {
     if p.spec_finalizers != p.spec_keep {
         // The namespace controller's own report of what is still in the namespace.
         let conditions = p.manifest["status"]["conditions"].as_array();
-        let content = conditions
-            .into_iter()
-            .flatten()
-            .find(|c| {
-                (c["type"] == "NamespaceContentRemaining"
-                    || c["type"] == "NamespaceFinalizersRemaining")
-                    && c["status"] == "True"
-            })
-            .and_then(|c| c["message"].as_str());
-        if let Some(content) = content {
-            out.push(("kubernetes".into(), Hold::Force(format!("the namespace controller reports content still in it ({content}); removing `kubernetes` would orphan it in etcd. Clear that first (kubectl finalizers explain ns/{}), or use --force", p.name))));
-        } else if conditions.is_none_or(|c| c.is_empty()) {
-            out.push(("kubernetes".into(), Hold::Acknowledge("the namespace controller has reported no conditions, so whether content remains in the namespace cannot be seen".into())));
+        let reported = conditions.into_iter().flatten().map(|c| {
+            let text = |k: &str| c[k].as_str().unwrap_or_default();
+            (text("type"), text("status"), text("message"))
+        });
+        match checks::namespace_content(reported) {
+            (Usage::InUse, content) => out.push(("kubernetes".into(), Hold::Force(format!("the namespace controller reports content still in it ({content}); removing `kubernetes` would orphan it in etcd. Clear that first (kubectl finalizers explain ns/{}), or use --force", p.name)))),
+            (Usage::Unknown, why) => out.push(("kubernetes".into(), Hold::Acknowledge(why))),
+            _ => {}
         }
     }
     out

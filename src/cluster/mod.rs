@@ -1,4 +1,4 @@
-//! Every read from the cluster: connection, discovery, paged metadata lists.
+//! Every call to the API: connection, discovery, paged lists, single objects.
 //! Reports what could not be read instead of aborting; never decides or formats.
 
 pub mod config;

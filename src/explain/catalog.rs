@@ -134,16 +134,26 @@ mod tests {
                 parts.len() == 3 && parts.iter().all(|p| !p.is_empty()) && !source.contains(' '),
                 "{where_}: source {source:?} is not owner/repo/path"
             );
-            for (field, value) in [("owner", &e.owner), ("cleanup", &e.cleanup), ("skipped", &e.skipped)] {
+            for (field, value) in [
+                ("owner", &e.owner),
+                ("cleanup", &e.cleanup),
+                ("skipped", &e.skipped),
+            ] {
                 assert!(!value.trim().is_empty(), "{where_}: empty {field}");
             }
             if e.builtin {
-                assert!(e.workloads.is_empty(), "{where_}: built-in controllers are not workloads");
+                assert!(
+                    e.workloads.is_empty(),
+                    "{where_}: built-in controllers are not workloads"
+                );
             }
         }
         // A glob hides an earlier glob whose pattern it matches (later entries win
         // among globs; exact names always beat globs, so they cannot be hidden).
-        let globs: Vec<&Entry> = entries.iter().filter(|e| e.finalizer.contains(['*', '?'])).collect();
+        let globs: Vec<&Entry> = entries
+            .iter()
+            .filter(|e| e.finalizer.contains(['*', '?']))
+            .collect();
         for (i, a) in globs.iter().enumerate() {
             for b in &globs[i + 1..] {
                 assert!(

@@ -135,9 +135,39 @@ pub fn usage(
                 ));
             }
         }
-        _ => {}
+        // Namespaces are judged by their chain (namespace.rs) and, before clear
+        // removes `kubernetes`, by `namespace_content` below.
+        Some(Check::NamespaceContent) | None => {}
     }
     waiting_on
+}
+
+/// What the namespace controller's conditions (type, status, message) say of a
+/// terminating namespace: content remains (in use, with its message), none
+/// remains (unused), or no conditions were reported (unknown, not empty).
+pub fn namespace_content<'a>(
+    conditions: impl Iterator<Item = (&'a str, &'a str, &'a str)>,
+) -> (Usage, String) {
+    let mut reported = false;
+    for (type_, status, message) in conditions {
+        reported = true;
+        let content =
+            type_ == "NamespaceContentRemaining" || type_ == "NamespaceFinalizersRemaining";
+        if content && status == "True" {
+            return (Usage::InUse, message.to_string());
+        }
+    }
+    if reported {
+        (
+            Usage::Unused,
+            "the namespace controller reports no content left".into(),
+        )
+    } else {
+        (
+            Usage::Unknown,
+            "the namespace controller has reported no conditions, so whether content remains in the namespace cannot be seen".into(),
+        )
+    }
 }
 
 /// Webhooks that intercept UPDATE of (group, resource), fail closed, and whose

@@ -306,32 +306,24 @@ impl Snapshot {
         );
         let mut s = Snapshot::default();
         s.crds = s.keep("customresourcedefinitions.apiextensions.k8s.io", None, crds);
-        for d in s.keep(DEPLOYMENTS, None, deployments) {
-            let (spec, status) = (d.spec.unwrap_or_default(), d.status.unwrap_or_default());
-            let desired = spec.replicas.unwrap_or(1);
-            let ready = status.ready_replicas.unwrap_or(0);
-            s.workloads.push(Workload::new(
-                "Deployment",
-                d.metadata,
-                spec.template,
-                &spec.selector,
-                desired,
-                ready,
-            ));
+        // Deployments and StatefulSets: desired and ready replicas, same field names.
+        macro_rules! replicated {
+            ($kind:literal, $items:expr) => {
+                for d in $items {
+                    let (spec, status) = (d.spec.unwrap_or_default(), d.status.unwrap_or_default());
+                    s.workloads.push(Workload::new(
+                        $kind,
+                        d.metadata,
+                        spec.template,
+                        &spec.selector,
+                        spec.replicas.unwrap_or(1),
+                        status.ready_replicas.unwrap_or(0),
+                    ));
+                }
+            };
         }
-        for d in s.keep(STATEFULSETS, None, statefulsets) {
-            let (spec, status) = (d.spec.unwrap_or_default(), d.status.unwrap_or_default());
-            let desired = spec.replicas.unwrap_or(1);
-            let ready = status.ready_replicas.unwrap_or(0);
-            s.workloads.push(Workload::new(
-                "StatefulSet",
-                d.metadata,
-                spec.template,
-                &spec.selector,
-                desired,
-                ready,
-            ));
-        }
+        replicated!("Deployment", s.keep(DEPLOYMENTS, None, deployments));
+        replicated!("StatefulSet", s.keep(STATEFULSETS, None, statefulsets));
         for d in s.keep(DAEMONSETS, None, daemonsets) {
             let (spec, status) = (d.spec.unwrap_or_default(), d.status.unwrap_or_default());
             let (desired, ready) = (status.desired_number_scheduled, status.number_ready);
