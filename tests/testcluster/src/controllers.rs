@@ -62,6 +62,27 @@ fn remove_finalizer(store: &mut Store, key: &ObjKey, finalizer: &str) -> bool {
         .is_ok()
 }
 
+/// Removes one owner reference, as the garbage collector's orphaning does.
+fn drop_owner(store: &mut Store, key: &ObjKey, uid: &str) -> bool {
+    let Some(res) = store.resource_by_gr(&key.0, &key.1) else {
+        return false;
+    };
+    let Some(obj) = store.objects.get(key) else {
+        return false;
+    };
+    let mut new = obj.clone();
+    let mut refs = new["metadata"]["ownerReferences"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    refs.retain(|r| r["uid"] != uid);
+    new["metadata"]["ownerReferences"] = Value::Array(refs);
+    let body = serde_json::to_vec(&new).expect("serializable");
+    store
+        .update(&Target::new(&res, &key.2, &key.3, None), &body, false)
+        .is_ok()
+}
+
 fn crd_cleanup(store: &mut Store) -> bool {
     let terminating: Vec<(ObjKey, String, String)> = store
         .objects
@@ -102,9 +123,40 @@ fn crd_cleanup(store: &mut Store) -> bool {
             .any(|(g, p, _, _)| *g == group && *p == plural)
         {
             changed |= remove_finalizer(store, &crd, CRD_CLEANUP);
+        } else {
+            changed |= crd_condition(
+                store,
+                &crd,
+                "InstanceDeletionInProgress",
+                "CustomResource deletion is in progress",
+            );
         }
     }
     changed
+}
+
+/// Writes the CRD's Terminating condition through `/status`, once.
+fn crd_condition(store: &mut Store, key: &ObjKey, reason: &str, message: &str) -> bool {
+    let Some(res) = store.resource_by_gr(&key.0, &key.1) else {
+        return false;
+    };
+    let Some(crd) = store.objects.get(key) else {
+        return false;
+    };
+    let done = crd["status"]["conditions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|c| c["type"] == "Terminating" && c["reason"] == reason);
+    if done {
+        return false;
+    }
+    let mut new = crd.clone();
+    crate::store::set_crd_terminating(&mut new, "True", reason, message);
+    let body = serde_json::to_vec(&new).expect("serializable");
+    store
+        .update(&Target::new(&res, "", &key.3, Some("status")), &body, false)
+        .is_ok()
 }
 
 fn owned_by(obj: &Value, uid: &str) -> bool {
@@ -141,12 +193,7 @@ fn garbage_collect(store: &mut Store) -> bool {
             .collect();
         if orphan {
             for k in &dependents {
-                if let Some(obj) = store.objects.get_mut(k) {
-                    if let Some(refs) = obj["metadata"]["ownerReferences"].as_array_mut() {
-                        refs.retain(|r| r["uid"] != uid.as_str());
-                    }
-                    changed = true;
-                }
+                changed |= drop_owner(store, k, &uid);
             }
             changed |= remove_finalizer(store, &owner, ORPHAN);
             continue;

@@ -10,12 +10,17 @@
 //! std::fs::write("kubeconfig", cluster.kubeconfig()).unwrap();
 //! ```
 
+mod admission;
+mod apply;
 mod attributes;
 mod auth;
 mod bootstrap;
 mod controllers;
 pub mod discovery;
 mod fault;
+mod history;
+mod listopts;
+mod managed;
 pub mod object;
 mod patch;
 mod rbac;
@@ -24,9 +29,11 @@ mod selector;
 mod server;
 pub mod status;
 pub mod store;
+mod table;
 #[cfg(test)]
 mod testing;
 mod tls;
+mod watch;
 
 pub use bootstrap::ControlPlane;
 pub use fault::{Fault, FaultAction};
@@ -60,6 +67,9 @@ pub struct Options {
     pub legacy_discovery_only: bool,
     /// Which control-plane pods and leases are visible.
     pub control_plane: ControlPlane,
+    /// Give scenario objects the managedFields a real cluster would show
+    /// (on by default; off only to measure what they cost).
+    pub managed_fields: bool,
 }
 
 impl Default for Options {
@@ -70,6 +80,7 @@ impl Default for Options {
             port: 0,
             legacy_discovery_only: false,
             control_plane: ControlPlane::SelfHosted,
+            managed_fields: true,
         }
     }
 }
@@ -115,6 +126,7 @@ impl TestCluster {
             None
         };
         let mut store = Store::new();
+        store.managed_fields = options.managed_fields;
         scenario::load(&mut store, &bootstrap::objects(options.control_plane))
             .context("loading the built-in objects")?;
         let admin = User::new("admin", vec![rbac::MASTERS.to_string()]);
@@ -253,6 +265,15 @@ impl TestCluster {
     /// Makes the next `times` continue tokens presented to a list expire (410).
     pub fn expire_continue_tokens(&self, times: usize) {
         self.lock().expire_continues += times;
+    }
+
+    /// Compacts the revision history up to now, as etcd does every few
+    /// minutes: lists continued and watches started at an older revision get
+    /// 410 Expired.
+    pub fn compact(&self) {
+        let mut inner = self.lock();
+        let rv = inner.store.current_rv_number();
+        inner.store.history.compact(rv);
     }
 
     /// Takes one permission away from a user, whatever RBAC grants.

@@ -75,6 +75,36 @@ pub fn set_finalizers(obj: &mut Value, list: &[String]) {
     }
 }
 
+/// Drops what kube-apiserver never stores: empty or null `omitempty` metadata
+/// (`finalizers: []`, `ownerReferences: []`, `labels: {}`, …) and a null
+/// `status` (apiserver-semantics-2.md §16).
+pub fn drop_empty(obj: &mut Value) {
+    if let Some(m) = obj["metadata"].as_object_mut() {
+        for k in [
+            "finalizers",
+            "ownerReferences",
+            "labels",
+            "annotations",
+            "managedFields",
+        ] {
+            let empty = match m.get(k) {
+                Some(Value::Null) => true,
+                Some(Value::Array(a)) => a.is_empty(),
+                Some(Value::Object(o)) => o.is_empty(),
+                _ => false,
+            };
+            if empty {
+                m.remove(k);
+            }
+        }
+    }
+    if let Some(top) = obj.as_object_mut() {
+        if top.get("status").is_some_and(Value::is_null) {
+            top.remove("status");
+        }
+    }
+}
+
 pub fn spec_finalizers(obj: &Value) -> Vec<String> {
     string_list(&obj["spec"]["finalizers"])
 }

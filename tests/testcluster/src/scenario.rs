@@ -6,7 +6,12 @@
 //! - `testcluster.local/age: 30d` sets `creationTimestamp` that long ago;
 //! - `testcluster.local/terminating-for: 3h` sets `deletionTimestamp` that long ago;
 //! - `testcluster.local/renewed-ago: 5s` sets a Lease's `spec.renewTime` (and
-//!   `acquireTime` when absent).
+//!   `acquireTime` when absent);
+//! - `testcluster.local/managed-fields: none` leaves the object without the
+//!   realistic managedFields every other object gets (see `managed.rs`).
+//!
+//! Scenario files can be combined: an object defined again identically (a
+//! shared namespace) is loaded once; a different second definition is an error.
 //!
 //! A scenario may define an object of the bootstrap RBAC policy (labelled
 //! `kubernetes.io/bootstrapping`), e.g. its own `cluster-admin`; its version
@@ -22,17 +27,21 @@ use anyhow::{anyhow, bail, Context};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-fn take_ago(obj: &mut Value, annotation: &str) -> anyhow::Result<Option<jiff::Timestamp>> {
-    let Some(annotations) = obj["metadata"]["annotations"].as_object_mut() else {
-        return Ok(None);
-    };
-    let Some(v) = annotations.remove(annotation) else {
-        return Ok(None);
-    };
+/// Removes a load-time annotation, returning its text.
+fn take_annotation(obj: &mut Value, annotation: &str) -> Option<String> {
+    let annotations = obj["metadata"]["annotations"].as_object_mut()?;
+    let v = annotations.remove(annotation)?;
     if annotations.is_empty() {
         meta_mut(obj).remove("annotations");
     }
-    let text = v.as_str().unwrap_or_default();
+    Some(v.as_str().unwrap_or_default().to_string())
+}
+
+fn take_ago(obj: &mut Value, annotation: &str) -> anyhow::Result<Option<jiff::Timestamp>> {
+    let Some(text) = take_annotation(obj, annotation) else {
+        return Ok(None);
+    };
+    let text = text.as_str();
     let d = parse_ago(text)
         .ok_or_else(|| anyhow!("{annotation}: {text:?} is not like 30s, 5m, 3h or 2d"))?;
     Ok(Some(object::now() - d))
@@ -75,6 +84,38 @@ pub fn load(store: &mut Store, yaml: &str) -> anyhow::Result<usize> {
             .resource_for_kind(&api_version, &kind)
             .cloned()
             .ok_or_else(|| anyhow!("document {}: the cluster does not serve {kind} in {api_version} (define its CRD earlier in the file)", i + 1))?;
+        let key = (
+            res.group.clone(),
+            res.plural.clone(),
+            object::meta_str(&obj, "namespace").to_string(),
+            object::name(&obj).to_string(),
+        );
+        // Scenarios combine: a second, identical definition is the same object.
+        let built_in = store.objects.get(&key).is_some_and(|old| {
+            old["metadata"]["labels"][crate::bootstrap::BOOTSTRAPPING_LABEL].is_string()
+        });
+        if let Some(earlier) = store.sources.get(&key).filter(|_| !built_in) {
+            if *earlier == obj {
+                continue;
+            }
+            bail!(
+                "document {}: {kind} {} is defined again, differently (an identical definition would be merged):\n  earlier: {}\n  now:     {}",
+                i + 1,
+                if key.2.is_empty() { key.3.clone() } else { format!("{}/{}", key.2, key.3) },
+                serde_json::to_string(earlier).unwrap_or_default(),
+                serde_json::to_string(&obj).unwrap_or_default()
+            );
+        }
+        store.sources.insert(key, obj.clone());
+        if let Some(v) = take_annotation(&mut obj, "testcluster.local/managed-fields") {
+            if v != "none" {
+                bail!(
+                    "document {}: testcluster.local/managed-fields: {v:?} (only \"none\" is known)",
+                    i + 1
+                );
+            }
+            meta_mut(&mut obj).insert("managedFields".into(), json!([]));
+        }
         if let Some(t) = take_ago(&mut obj, "testcluster.local/age")? {
             meta_mut(&mut obj).insert("creationTimestamp".into(), json!(format_time(t)));
         }
@@ -161,7 +202,24 @@ mod tests {
             "cluster-admin".to_string(),
         );
         assert_eq!(store.objects[&key]["rules"].as_array().unwrap().len(), 1);
-        // Only built-in objects give way: a second definition is still an error.
-        assert!(load(&mut store, own).is_err());
+        // Only built-in objects give way: a second, different definition is an
+        // error; an identical one is the same object.
+        load(&mut store, own).unwrap();
+        let other = own.replace("verbs: ['*']", "verbs: [get]");
+        let err = load(&mut store, &other).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("ClusterRole cluster-admin is defined again, differently"),
+            "{err:#}"
+        );
+    }
+
+    #[test]
+    fn scenarios_that_share_a_namespace_combine() {
+        let mut store = Store::new();
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/");
+        for name in ["foreground-deletion.yaml", "pvc-protection.yaml"] {
+            let text = std::fs::read_to_string(format!("{dir}{name}")).unwrap();
+            load(&mut store, &text).unwrap();
+        }
     }
 }

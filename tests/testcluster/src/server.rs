@@ -3,28 +3,29 @@
 //! resource paths, request accounting, and the wire form of every response
 //! (compact JSON plus `\n`, kube-apiserver's headers).
 
+use crate::admission;
+use crate::apply;
 use crate::attributes::Attributes;
 use crate::auth::{self, User};
 use crate::bootstrap::{self, ControlPlane};
 use crate::controllers;
 use crate::discovery::ResourceDef;
 use crate::fault::{self, Fault, FaultAction, TruncatedBody};
+use crate::managed::{self, Writer};
 use crate::object;
 use crate::rbac::{self, Deny};
 use crate::status::{self, ApiError};
-use crate::store::{DeleteOptions, Shape, Store, Target};
+use crate::store::{DeleteOptions, Include, Shape, Store, Target};
+use crate::watch::{self, WatchPlan};
 use bytes::Bytes;
 use http_body_util::{combinators::BoxBody, BodyExt, Full};
-use hyper::body::{Body, Frame, Incoming};
+use hyper::body::Incoming;
 use hyper::{Request, Response};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::convert::Infallible;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::sync::Notify;
 
@@ -121,26 +122,9 @@ enum Answer {
     /// Status, content type and body exactly as given (an injected fault).
     Raw(u16, String, String),
     NotModified,
-    Watch(Duration),
+    Watch(Box<WatchPlan>),
     /// No answer at all (an injected hang or reset).
     Nothing,
-}
-
-/// An empty watch stream that stays open until its timeout: nothing changes.
-struct IdleWatch(Pin<Box<tokio::time::Sleep>>);
-
-impl Body for IdleWatch {
-    type Data = Bytes;
-    type Error = Infallible;
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-        match self.0.as_mut().poll(cx) {
-            Poll::Ready(()) => Poll::Ready(None),
-            Poll::Pending => Poll::Pending,
-        }
-    }
 }
 
 fn parse_query(q: &str) -> BTreeMap<String, String> {
@@ -223,18 +207,20 @@ pub async fn handle(
             }
             return never_answer().await;
         }
-        Answer::Watch(d) => {
+        Answer::Watch(plan) => {
             record.status = 200;
             log(record);
             if fault.as_ref().is_some_and(FaultAction::handles_request) {
                 cut.notify_one();
                 return never_answer().await;
             }
+            // Headers go out at once, before any event (§13.2).
             let resp = Response::builder()
                 .status(200)
-                .header("Content-Type", "application/json")
+                .header("Audit-Id", object::new_uid())
                 .header("Cache-Control", "no-cache, private")
-                .body(BoxBody::new(IdleWatch(Box::pin(tokio::time::sleep(d)))))
+                .header("Content-Type", "application/json")
+                .body(BoxBody::new(watch::serve(shared.clone(), *plan)))
                 .expect("valid response");
             return Ok(resp);
         }
@@ -460,9 +446,15 @@ fn respond(
     {
         inner.expire_continues -= 1;
         record.kind = RequestKind::List;
-        let message = "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.";
-        let body = json!({"kind": "Status", "apiVersion": "v1", "metadata": {"continue": query["continue"]}, "status": "Failure", "message": message, "reason": "Expired", "code": 410});
-        return (Answer::Json(410, body, vec![]), record, fault);
+        let answer = match crate::listopts::decode_continue(&query["continue"]) {
+            Ok((_, start)) => error_answer(crate::listopts::expired_continue(&start)),
+            Err(_) => Answer::Json(
+                410,
+                json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.", "reason": "Expired", "code": 410}),
+                vec![],
+            ),
+        };
+        return (answer, record, fault);
     }
     let answer = match route(inner, parts, &path, &query, body, &user, &mut record) {
         Ok(a) => a,
@@ -521,11 +513,26 @@ fn discovery_answer(
     )
 }
 
-fn shape(parts: &hyper::http::request::Parts, list: bool) -> Result<Shape, ApiError> {
+fn shape(
+    parts: &hyper::http::request::Parts,
+    query: &BTreeMap<String, String>,
+    list: bool,
+) -> Result<Shape, ApiError> {
     let accept = header(parts, "accept");
     let first = accept.split(',').next().unwrap_or_default();
     if first.contains("as=Table") {
-        return Ok(Shape::Table);
+        // `ValidateTableOptions` (§6.5).
+        let include = match query.get("includeObject").map(String::as_str) {
+            None | Some("") | Some("Metadata") => Include::Metadata,
+            Some("None") => Include::None,
+            Some("Object") => Include::Object,
+            Some(other) => {
+                return Err(status::bad_request(format!(
+                    "includeObject: Invalid value: {other:?}: must be 'Metadata', 'Object', 'None', or empty"
+                )))
+            }
+        };
+        return Ok(Shape::Table(include));
     }
     if first.contains("as=PartialObjectMetadataList") {
         if !list {
@@ -748,43 +755,113 @@ fn route(
         }
     };
     let ns_str = ns.clone().unwrap_or_default();
+    let target = Target::new(&res, &ns_str, name.unwrap_or_default(), sub);
+    let writer = Writer {
+        manager: managed::manager_name(
+            query.get("fieldManager").map(String::as_str),
+            header(parts, "user-agent"),
+        ),
+        api_version: res.api_version(),
+        subresource: sub.unwrap_or_default().into(),
+    };
     let store = &mut inner.store;
+    if let Some(operation) = admission_operation(store, &target, verb, parts) {
+        let body_labels = || -> Value {
+            let parsed: Option<Value> = serde_yaml::from_slice(body).ok();
+            parsed
+                .map(|v| v["metadata"]["labels"].clone())
+                .unwrap_or(Value::Null)
+        };
+        let old_labels = store
+            .get_object(&res, &ns_str, target.name)
+            .map(|o| o["metadata"]["labels"].clone())
+            .unwrap_or(Value::Null);
+        let new_labels = match operation {
+            "DELETE" => Value::Null,
+            "UPDATE" if !body_labels().is_object() => old_labels.clone(),
+            _ => body_labels(),
+        };
+        admission::admit(
+            store,
+            &admission::Request {
+                operation,
+                group: &res.group,
+                version: &res.version,
+                resource: &res.plural,
+                subresource: sub.unwrap_or_default(),
+                namespace: &ns_str,
+                namespaced: res.namespaced,
+                old_labels,
+                new_labels,
+                dry_run,
+            },
+        )?;
+    }
     let reply = match verb {
         "watch" => {
-            let secs = query
-                .get("timeoutSeconds")
-                .and_then(|t| t.parse().ok())
-                .unwrap_or(60u64)
-                .min(300);
-            return Ok(Answer::Watch(Duration::from_secs(secs)));
+            let shape = match shape(parts, query, true) {
+                Ok(s) => s,
+                // A metadata watch asks for single objects.
+                Err(_) => Shape::Metadata,
+            };
+            let plan = WatchPlan::new(&res, ns.as_deref(), name, query, shape)?;
+            return Ok(Answer::Watch(Box::new(plan)));
         }
-        "list" => store.list(&res, ns.as_deref(), query, shape(parts, true)?),
+        "list" => store.list(&res, ns.as_deref(), query, shape(parts, query, true)?),
         "get" => store.get(
             &res,
             &ns_str,
             name.unwrap_or_default(),
-            shape(parts, false)?,
+            shape(parts, query, false)?,
         ),
-        "create" => store.create(&res, &ns_str, body, dry_run),
-        "update" => store.update(
-            &Target::new(&res, &ns_str, name.unwrap_or_default(), sub),
-            body,
-            dry_run,
-        ),
-        "patch" => store.patch(
-            &Target::new(&res, &ns_str, name.unwrap_or_default(), sub),
-            header(parts, "content-type"),
-            body,
-            dry_run,
-        ),
+        "create" => store.create_owned(&res, &ns_str, body, dry_run, Some(&writer)),
+        "update" => store.update_by(&target, body, dry_run, &writer),
+        "patch" => {
+            let content_type = header(parts, "content-type");
+            let is_apply = content_type.starts_with("application/apply-patch+yaml");
+            let manager = query.get("fieldManager").map(String::as_str);
+            let force = crate::listopts::query_bool(query, "force");
+            apply::check_options(is_apply, manager, force)?;
+            if is_apply {
+                store.apply(&target, body, manager.unwrap_or_default(), force, dry_run)
+            } else {
+                store.patch_by(&target, content_type, body, dry_run, &writer)
+            }
+        }
         "delete" => {
             let opts = delete_options(body, query, dry_run)?;
             store.delete(&res, &ns_str, name.unwrap_or_default(), &opts)
+        }
+        "deletecollection" => {
+            let opts = delete_options(body, query, dry_run)?;
+            store.delete_collection(&res, ns.as_deref(), query, &opts)
         }
         _ => return Err(status::method_not_allowed()),
     };
     let (code, v) = reply?;
     Ok(Answer::Json(code, v, vec![]))
+}
+
+/// The admission operation of a write (§18.1), or `None` where the request
+/// fails before admission (the object is missing) or is not a write.
+fn admission_operation(
+    store: &Store,
+    target: &Target,
+    verb: &str,
+    parts: &hyper::http::request::Parts,
+) -> Option<&'static str> {
+    let exists = store
+        .get_object(target.res, target.ns, target.name)
+        .is_some();
+    match verb {
+        "create" => Some("CREATE"),
+        "update" | "patch" if exists => Some("UPDATE"),
+        "patch" if header(parts, "content-type").starts_with("application/apply-patch+yaml") => {
+            Some("CREATE")
+        }
+        "delete" if exists => Some("DELETE"),
+        _ => None,
+    }
 }
 
 fn delete_options(

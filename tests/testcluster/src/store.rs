@@ -3,11 +3,13 @@
 //! precondition and namespace rules of apiserver-semantics.md §2–§7.
 
 use crate::discovery::{Discovery, ResourceDef};
+use crate::history::{Change, History};
+use crate::listopts::{self, ListOptions, ReadAt};
+use crate::managed::{self, Writer};
 use crate::object::{self, format_time, is_terminating, meta_mut, meta_str, normalize};
 use crate::patch::{self, PatchType};
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::status::{self, ApiError, FieldError, Gr};
-use base64::Engine;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -22,7 +24,16 @@ pub type Reply = Result<(u16, Value), ApiError>;
 pub enum Shape {
     Full,
     Metadata,
-    Table,
+    /// A Table; the row objects as `includeObject` asks.
+    Table(Include),
+}
+
+/// `includeObject` of a Table request.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Include {
+    None,
+    Metadata,
+    Object,
 }
 
 /// Options of a DELETE, from the body or the query.
@@ -70,6 +81,13 @@ pub struct Store {
     /// Uids removed while the server ran, so that the garbage collector only
     /// cascades to dependents whose owner it saw disappear.
     pub removed_uids: BTreeSet<String>,
+    /// Every write by revision, for watches and list snapshots.
+    pub(crate) history: History,
+    /// Whether objects loaded from scenarios get realistic managedFields.
+    pub managed_fields: bool,
+    /// The scenario documents loaded so far, so that an identical second
+    /// definition merges instead of failing.
+    pub(crate) sources: BTreeMap<ObjKey, Value>,
 }
 
 fn key(res: &ResourceDef, ns: &str, name: &str) -> ObjKey {
@@ -109,6 +127,9 @@ impl Store {
             objects: BTreeMap::new(),
             rv: 1000,
             removed_uids: BTreeSet::new(),
+            history: History::new(1000),
+            managed_fields: true,
+            sources: BTreeMap::new(),
         }
     }
 
@@ -133,14 +154,42 @@ impl Store {
     }
 
     /// The stored object rendered for the version it is requested in.
-    fn served(&self, res: &ResourceDef, obj: &Value) -> Value {
+    pub(crate) fn served(&self, res: &ResourceDef, obj: &Value) -> Value {
         let mut out = obj.clone();
         out["apiVersion"] = json!(res.api_version());
         out["kind"] = json!(res.kind);
         normalize(out, !res.is_builtin_core() && self.is_custom(res))
     }
 
-    fn is_custom(&self, res: &ResourceDef) -> bool {
+    /// A stored object as a watch event carries it, in the shape asked for.
+    pub fn render(&self, res: &ResourceDef, obj: &Value, shape: Shape) -> Value {
+        match shape {
+            Shape::Full => self.served(res, obj),
+            Shape::Metadata => partial(obj),
+            Shape::Table(i) => self.table(res, &[obj], i),
+        }
+    }
+
+    /// The stored objects of one resource, in key order.
+    pub fn objects_of<'a>(&'a self, res: &'a ResourceDef) -> impl Iterator<Item = &'a Value> {
+        let lower = (
+            res.group.clone(),
+            res.plural.clone(),
+            String::new(),
+            String::new(),
+        );
+        self.objects
+            .range(lower..)
+            .take_while(|((g, p, _, _), _)| *g == res.group && *p == res.plural)
+            .map(|(_, o)| o)
+    }
+
+    pub fn current_rv_number(&self) -> u64 {
+        self.rv
+    }
+
+    /// Whether the resource is served from a CRD (custom resource encoding).
+    pub fn is_custom(&self, res: &ResourceDef) -> bool {
         self.discovery
             .group(&res.group)
             .is_some_and(|g| g.origin == crate::discovery::Origin::Crd)
@@ -180,14 +229,25 @@ impl Store {
             self.discovery.add_crd(&obj);
         }
         let is_apiservice = res.group == "apiregistration.k8s.io" && res.plural == "apiservices";
-        self.objects.insert(key(res, &ns, &name), obj);
+        let rv = meta_str(&obj, "resourceVersion").parse().unwrap_or(self.rv);
+        let k = key(res, &ns, &name);
+        let before = self.objects.insert(k.clone(), obj.clone());
+        self.history.record(Change {
+            rv,
+            key: k,
+            before,
+            after: Some(obj),
+        });
         if is_apiservice {
             self.sync_aggregated();
         }
     }
 
+    /// Removes a stored object at a new revision (watchers see DELETED).
     pub fn remove(&mut self, res: &ResourceDef, ns: &str, name: &str) -> Option<Value> {
-        let obj = self.objects.remove(&key(res, ns, name))?;
+        let k = key(res, ns, name);
+        let obj = self.objects.remove(&k)?;
+        self.record_removal(k, obj.clone());
         self.removed_uids.insert(object::uid(&obj).to_string());
         if res.group == "apiextensions.k8s.io" && res.plural == "customresourcedefinitions" {
             let group = obj["spec"]["group"]
@@ -200,13 +260,33 @@ impl Store {
                 .to_string();
             self.discovery.remove_crd(&group, &plural);
             // Instances are unreachable once the CRD is gone, as in etcd.
-            self.objects
-                .retain(|(g, p, _, _), _| !(g == &group && p == &plural));
+            let instances: Vec<ObjKey> = self
+                .objects
+                .keys()
+                .filter(|(g, p, _, _)| *g == group && *p == plural)
+                .cloned()
+                .collect();
+            for k in instances {
+                if let Some(o) = self.objects.remove(&k) {
+                    self.record_removal(k, o);
+                }
+            }
         }
         if res.group == "apiregistration.k8s.io" && res.plural == "apiservices" {
             self.sync_aggregated();
         }
         Some(obj)
+    }
+
+    fn record_removal(&mut self, key: ObjKey, obj: Value) {
+        let rv = self.rv + 1;
+        self.rv = rv;
+        self.history.record(Change {
+            rv,
+            key,
+            before: Some(obj),
+            after: None,
+        });
     }
 
     /// Re-derives the aggregated groups from the stored APIServices.
@@ -272,6 +352,29 @@ impl Store {
                 .or_insert(json!(0));
         }
         self.apply_create_defaults(res, &mut obj);
+        obj["apiVersion"] = json!(res.api_version());
+        obj["kind"] = json!(res.kind);
+        let opted_out = obj["metadata"]["managedFields"]
+            .as_array()
+            .is_some_and(|a| a.is_empty());
+        object::drop_empty(&mut obj);
+        if opted_out {
+            meta_mut(&mut obj).insert("managedFields".into(), json!([]));
+        }
+        // `managedFields: []` opts out; otherwise a real cluster's owners are made up.
+        let given = meta_mut(&mut obj).remove("managedFields");
+        match given {
+            Some(Value::Array(a)) if a.is_empty() => {}
+            Some(v) if !v.is_null() => {
+                meta_mut(&mut obj).insert("managedFields".into(), v);
+            }
+            _ if self.managed_fields => {
+                let custom = self.is_custom(res);
+                let entries = managed::realistic(&obj, custom, res.has_subresource("status"));
+                managed::set_entries(&mut obj, entries);
+            }
+            _ => {}
+        }
         let ns = meta_str(&obj, "namespace").to_string();
         if res.namespaced {
             if ns.is_empty() {
@@ -331,19 +434,15 @@ impl Store {
                 obj["status"] = json!({"phase": phase});
             }
         }
-        if res.group == "apiextensions.k8s.io" && res.plural == "customresourcedefinitions" {
-            let mut f = object::finalizers(obj);
-            if !is_terminating(obj) && !f.iter().any(|x| x == CRD_CLEANUP) {
-                f.push(CRD_CLEANUP.into());
-                object::set_finalizers(obj, &f);
-            }
-            if obj["status"]["conditions"].is_null() {
-                let now = format_time(object::now());
-                obj["status"] = json!({"conditions": [
+        if res.group == "apiextensions.k8s.io"
+            && res.plural == "customresourcedefinitions"
+            && obj["status"]["conditions"].is_null()
+        {
+            let now = format_time(object::now());
+            obj["status"] = json!({"conditions": [
                     {"type": "NamesAccepted", "status": "True", "lastTransitionTime": now, "reason": "NoConflicts", "message": "no conflicts found"},
                     {"type": "Established", "status": "True", "lastTransitionTime": now, "reason": "InitialNamesAccepted", "message": "the initial names have been accepted"}
                 ], "acceptedNames": obj["spec"]["names"].clone(), "storedVersions": [obj["spec"]["versions"][0]["name"].clone()]});
-            }
         }
         if !res.group.is_empty() && obj["metadata"]["generation"].is_null() {
             meta_mut(obj).insert("generation".into(), json!(1));
@@ -359,7 +458,7 @@ impl Store {
         Ok(match shape {
             Shape::Full => (200, self.served(res, obj)),
             Shape::Metadata => (200, partial(obj)),
-            Shape::Table => (200, self.table(res, &[obj])),
+            Shape::Table(i) => (200, self.table(res, &[obj], i)),
         })
     }
 
@@ -378,16 +477,32 @@ impl Store {
             res.namespaced,
             is_ns,
         )?;
-        let limit: usize = match query.get("limit") {
-            Some(l) => l
-                .parse()
-                .map_err(|_| status::bad_request(format!("invalid limit {l:?}")))?,
-            None => 0,
+        let opts = ListOptions::for_list(query)?;
+        let current = self.rv;
+        // Every page of a list is read at one revision (§14.1).
+        let (read_rv, limit) = match opts.at {
+            ReadAt::Latest => (current, opts.limit),
+            // The watch cache serves `0` whole, ignoring `limit`.
+            ReadAt::Any => (current, 0),
+            ReadAt::NotOlderThan(n) if n > current => {
+                return Err(listopts::too_large(n, current, true))
+            }
+            ReadAt::NotOlderThan(_) => (current, opts.limit),
+            ReadAt::Exact(n) if n > current => return Err(listopts::too_large(n, current, false)),
+            ReadAt::Exact(n) => (n, opts.limit),
+            ReadAt::Continue(Some(n)) => (n, opts.limit),
+            ReadAt::Continue(None) => (current, opts.limit),
         };
-        let (list_rv, start) = match query.get("continue").filter(|c| !c.is_empty()) {
-            Some(token) => decode_continue(token)?,
-            None => (self.current_rv(), None),
+        let overlay = match self.history.overlay(&res.group, &res.plural, read_rv) {
+            Some(o) => o,
+            None => {
+                return Err(match &opts.start {
+                    Some(start) => listopts::expired_continue(start),
+                    None => listopts::too_old_list(),
+                })
+            }
         };
+        let start = opts.start.clone();
         let selecting = query.contains_key("labelSelector") || query.contains_key("fieldSelector");
         let lower = (
             res.group.clone(),
@@ -395,15 +510,25 @@ impl Store {
             String::new(),
             String::new(),
         );
-        let mut matching = self
+        let mut snapshot: BTreeMap<(&str, &str), &Value> = self
             .objects
             .range(lower..)
             .take_while(|((g, p, _, _), _)| *g == res.group && *p == res.plural)
-            .filter(|((_, _, n, _), _)| ns.is_none_or(|want| n == want))
-            .filter(|((_, _, n, name), _)| {
+            .filter(|(k, _)| !overlay.contains_key(*k))
+            .map(|((_, _, n, name), o)| ((n.as_str(), name.as_str()), o))
+            .collect();
+        for (k, then) in &overlay {
+            if let Some(o) = then {
+                snapshot.insert((k.2.as_str(), k.3.as_str()), o);
+            }
+        }
+        let mut matching = snapshot
+            .into_iter()
+            .filter(|((n, _), _)| ns.is_none_or(|want| *n == want))
+            .filter(|((n, name), _)| {
                 start
                     .as_ref()
-                    .is_none_or(|s| (n.as_str(), name.as_str()) > (s.0.as_str(), s.1.as_str()))
+                    .is_none_or(|s| (*n, *name) > (s.0.as_str(), s.1.as_str()))
             })
             .map(|(_, o)| o)
             .filter(|o| labels.matches(&o["metadata"]["labels"]) && fields.matches(o));
@@ -416,14 +541,15 @@ impl Store {
             }
             items.push(o);
         }
+        let list_rv = read_rv.to_string();
         let mut list_meta = Map::new();
         list_meta.insert("resourceVersion".into(), json!(list_rv));
         if next.is_some() {
             let last = items.last().expect("a full page has items");
             list_meta.insert(
                 "continue".into(),
-                json!(encode_continue(
-                    &list_rv,
+                json!(listopts::encode_continue(
+                    read_rv as i64,
                     meta_str(last, "namespace"),
                     object::name(last)
                 )),
@@ -440,8 +566,8 @@ impl Store {
                 "metadata": Value::Object(list_meta),
                 "items": items.iter().map(|o| partial(o)).collect::<Vec<_>>(),
             }),
-            Shape::Table => {
-                let mut t = self.table(res, &items);
+            Shape::Table(i) => {
+                let mut t = self.table(res, &items, i);
                 t["metadata"] = Value::Object(list_meta);
                 t
             }
@@ -472,30 +598,17 @@ impl Store {
     }
 
     /// The server-side table kubectl prints (apiserver-semantics.md §6.5).
-    fn table(&self, res: &ResourceDef, items: &[&Value]) -> Value {
-        let is_ns = res.group.is_empty() && res.plural == "namespaces";
-        let mut columns = vec![
-            json!({"name": "Name", "type": "string", "format": "name", "description": "Name must be unique within a namespace.", "priority": 0}),
-        ];
-        if is_ns {
-            columns.push(json!({"name": "Status", "type": "string", "format": "", "description": "The status of the namespace", "priority": 0}));
-            columns.push(json!({"name": "Age", "type": "string", "format": "", "description": "CreationTimestamp is a timestamp representing the server time when this object was created.", "priority": 0}));
-        } else {
-            columns.push(json!({"name": "Created At", "type": "date", "format": "", "description": "CreationTimestamp is a timestamp representing the server time when this object was created.", "priority": 0}));
-        }
-        let rows: Vec<Value> = items
-            .iter()
-            .map(|o| {
-                let created = meta_str(o, "creationTimestamp");
-                let cells = if is_ns {
-                    json!([object::name(o), o["status"]["phase"], age(created)])
-                } else {
-                    json!([object::name(o), created])
-                };
-                json!({"cells": cells, "object": partial(o)})
-            })
-            .collect();
-        json!({"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": {"resourceVersion": self.current_rv()}, "columnDefinitions": columns, "rows": rows})
+    fn table(&self, res: &ResourceDef, items: &[&Value], include: Include) -> Value {
+        let include = match include {
+            Include::None => "None",
+            Include::Metadata => "Metadata",
+            Include::Object => "Object",
+        };
+        let mut t = crate::table::render(res, self.is_custom(res), items, include, |o| {
+            self.served(res, o)
+        });
+        t["metadata"] = json!({"resourceVersion": self.current_rv()});
+        t
     }
 
     // --- writes -------------------------------------------------------------------
@@ -526,6 +639,29 @@ impl Store {
     }
 
     pub fn create(&mut self, res: &ResourceDef, ns: &str, body: &[u8], dry_run: bool) -> Reply {
+        let writer = self.controller(res, None);
+        self.create_owned(res, ns, body, dry_run, Some(&writer))
+    }
+
+    /// The writer of changes made without a request: the controllers.
+    pub fn controller(&self, res: &ResourceDef, sub: Option<&str>) -> Writer {
+        Writer {
+            manager: "kube-controller-manager".into(),
+            api_version: res.api_version(),
+            subresource: sub.unwrap_or_default().into(),
+        }
+    }
+
+    /// POST; `writer` (if any) is recorded in managedFields, else the body's
+    /// managedFields are kept as sent.
+    pub fn create_owned(
+        &mut self,
+        res: &ResourceDef,
+        ns: &str,
+        body: &[u8],
+        dry_run: bool,
+        writer: Option<&Writer>,
+    ) -> Reply {
         let mut obj: Value =
             serde_json::from_slice(body).map_err(|e| status::bad_request(e.to_string()))?;
         if !obj.is_object() {
@@ -597,6 +733,11 @@ impl Store {
         self.apply_create_defaults(res, &mut obj);
         obj["apiVersion"] = json!(res.api_version());
         obj["kind"] = json!(res.kind);
+        object::drop_empty(&mut obj);
+        if let Some(w) = writer.filter(|_| obj["metadata"]["managedFields"].is_null()) {
+            let custom = self.is_custom(res);
+            managed::track_update(None, &mut obj, w, custom);
+        }
         if !dry_run {
             let rv = self.next_rv();
             meta_mut(&mut obj).insert("resourceVersion".into(), json!(rv));
@@ -607,6 +748,17 @@ impl Store {
 
     /// PUT on the object, its `status` or (namespaces) its `finalize` subresource.
     pub fn update(&mut self, target: &Target, body: &[u8], dry_run: bool) -> Reply {
+        let writer = self.controller(target.res, target.sub);
+        self.update_by(target, body, dry_run, &writer)
+    }
+
+    pub fn update_by(
+        &mut self,
+        target: &Target,
+        body: &[u8],
+        dry_run: bool,
+        writer: &Writer,
+    ) -> Reply {
         let Target { res, ns, name, sub } = *target;
         let new: Value =
             serde_json::from_slice(body).map_err(|e| status::bad_request(e.to_string()))?;
@@ -634,7 +786,7 @@ impl Store {
                 }],
             ));
         }
-        self.commit_update(res, &old, new, sub, dry_run)
+        self.commit_owned(res, &old, new, sub, dry_run, Some(writer))
     }
 
     pub fn patch(
@@ -643,6 +795,19 @@ impl Store {
         content_type: &str,
         body: &[u8],
         dry_run: bool,
+    ) -> Reply {
+        let writer = self.controller(target.res, target.sub);
+        self.patch_by(target, content_type, body, dry_run, &writer)
+    }
+
+    /// A non-apply PATCH (apply is `Store::apply`).
+    pub fn patch_by(
+        &mut self,
+        target: &Target,
+        content_type: &str,
+        body: &[u8],
+        dry_run: bool,
+        writer: &Writer,
     ) -> Reply {
         let Target { res, ns, name, sub } = *target;
         let custom = self.is_custom(res);
@@ -675,27 +840,25 @@ impl Store {
             PatchType::Merge => patch::apply_merge_patch(&current, body)?,
             PatchType::Strategic => patch::apply_strategic_patch(&current, body)?,
             PatchType::Apply => {
-                // Server-side apply is not reproduced beyond a merge of the applied fields.
-                let v: Value =
-                    serde_yaml::from_slice(body).map_err(|e| status::bad_request(e.to_string()))?;
-                let mut out = current.clone();
-                patch::merge(&mut out, &v);
-                out
+                let manager = writer.manager.clone();
+                return self.apply(target, body, &manager, false, dry_run);
             }
         };
-        self.commit_update(res, &old, new, sub, dry_run)
+        self.commit_owned(res, &old, new, sub, dry_run, Some(writer))
     }
 
     /// The generic update path: metadata rules for terminating objects, optimistic
     /// concurrency, no-op detection and deletion when the last finalizer goes (§3).
-    fn commit_update(
+    pub(crate) fn commit_owned(
         &mut self,
         res: &ResourceDef,
         old: &Value,
         mut new: Value,
         sub: Option<&str>,
         dry_run: bool,
+        writer: Option<&Writer>,
     ) -> Reply {
+        object::drop_empty(&mut new);
         let name = object::name(old).to_string();
         let old_rv = meta_str(old, "resourceVersion").to_string();
         let new_rv = meta_str(&new, "resourceVersion").to_string();
@@ -822,6 +985,17 @@ impl Store {
         }
         new["apiVersion"] = old["apiVersion"].clone();
         new["kind"] = old["kind"].clone();
+        if let Some(w) = writer {
+            // managedFields sent back unchanged (or left out) are the server's to
+            // update; a different list replaces them, an empty one resets them.
+            let given = new["metadata"]["managedFields"].clone();
+            if given.is_null() || given == old["metadata"]["managedFields"] {
+                let custom = self.is_custom(res);
+                managed::track_update(Some(old), &mut new, w, custom);
+            } else if given.as_array().is_some_and(|a| a.is_empty()) {
+                meta_mut(&mut new).remove("managedFields");
+            }
+        }
         let ns = meta_str(old, "namespace").to_string();
 
         let grace_done = old["metadata"]["deletionGracePeriodSeconds"]
@@ -949,6 +1123,11 @@ impl Store {
                 return Ok((200, self.served(res, &old)));
             }
         }
+        let is_crd =
+            res.group == "apiextensions.k8s.io" && res.plural == "customresourcedefinitions";
+        if is_crd && !is_terminating(&old) {
+            return self.mark_crd_deleting(res, old, opts.dry_run);
+        }
         let current = object::finalizers(&old);
         let finalizers = gc_finalizers(&current, opts);
         let explicit_orphan_false = opts.orphan_dependents == Some(false);
@@ -999,6 +1178,91 @@ impl Store {
     }
 }
 
+impl Store {
+    /// DELETE on a collection: every object the selectors match is deleted as
+    /// a DELETE of it would be; the answer lists what each delete returned.
+    pub fn delete_collection(
+        &mut self,
+        res: &ResourceDef,
+        ns: Option<&str>,
+        query: &BTreeMap<String, String>,
+        opts: &DeleteOptions,
+    ) -> Reply {
+        let mut selection = query.clone();
+        selection.remove("limit");
+        selection.remove("continue");
+        let (_, listed) = self.list(res, ns, &selection, Shape::Full)?;
+        let mut items = Vec::new();
+        for item in listed["items"].as_array().into_iter().flatten() {
+            let ns = meta_str(item, "namespace").to_string();
+            let name = object::name(item).to_string();
+            if let Ok((_, answer)) = self.delete(res, &ns, &name, opts) {
+                let deleted = if answer["kind"] == "Status" {
+                    item.clone()
+                } else {
+                    answer
+                };
+                items.push(deleted);
+            }
+        }
+        Ok((
+            200,
+            json!({"kind": format!("{}List", res.kind), "apiVersion": res.api_version(), "metadata": {"resourceVersion": self.current_rv()}, "items": items}),
+        ))
+    }
+
+    /// The first DELETE of a CRD: one update sets `deletionTimestamp`, adds the
+    /// cleanup finalizer and the Terminating condition; no grace period, no
+    /// propagation policy (apiserver-semantics-2.md §19.3).
+    fn mark_crd_deleting(&mut self, res: &ResourceDef, old: Value, dry_run: bool) -> Reply {
+        let mut new = old.clone();
+        let mut f = object::finalizers(&new);
+        if !f.iter().any(|x| x == CRD_CLEANUP) {
+            f.push(CRD_CLEANUP.into());
+            object::set_finalizers(&mut new, &f);
+        }
+        meta_mut(&mut new).insert(
+            "deletionTimestamp".into(),
+            json!(format_time(object::now())),
+        );
+        set_crd_terminating(
+            &mut new,
+            "True",
+            "InstanceDeletionPending",
+            "CustomResourceDefinition marked for deletion; CustomResource deletion will begin soon",
+        );
+        if !dry_run {
+            let rv = self.next_rv();
+            meta_mut(&mut new).insert("resourceVersion".into(), json!(rv));
+            self.put(res, new.clone());
+        }
+        Ok((200, self.served(res, &new)))
+    }
+}
+
+/// Sets a CRD's `Terminating` condition (kept in place if present).
+pub fn set_crd_terminating(crd: &mut Value, status: &str, reason: &str, message: &str) {
+    let condition = json!({"type": "Terminating", "status": status, "lastTransitionTime": format_time(object::now()), "reason": reason, "message": message});
+    if !crd["status"]["conditions"].is_array() {
+        crd["status"]["conditions"] = json!([]);
+    }
+    let list = crd["status"]["conditions"]
+        .as_array_mut()
+        .expect("just made an array");
+    match list.iter_mut().find(|c| c["type"] == "Terminating") {
+        Some(c) => {
+            let since = if c["status"] == status {
+                c["lastTransitionTime"].clone()
+            } else {
+                condition["lastTransitionTime"].clone()
+            };
+            *c = condition;
+            c["lastTransitionTime"] = since;
+        }
+        None => list.push(condition),
+    }
+}
+
 /// The finalizer list after the garbage-collection policy of a DELETE (§2.4).
 fn gc_finalizers(current: &[String], opts: &DeleteOptions) -> Vec<String> {
     let policy = match (opts.orphan_dependents, opts.propagation.as_deref()) {
@@ -1028,28 +1292,6 @@ pub fn partial(obj: &Value) -> Value {
     json!({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": meta["metadata"]})
 }
 
-fn encode_continue(rv: &str, ns: &str, name: &str) -> String {
-    let raw = json!({"v": "meta.k8s.io/v1", "rv": rv.parse::<u64>().unwrap_or(0), "start": format!("{ns}/{name}\u{0}")});
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw.to_string())
-}
-
-fn decode_continue(token: &str) -> Result<(String, Option<(String, String)>), ApiError> {
-    let bad = || status::bad_request(format!("continue key is not valid: {token}"));
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(token)
-        .map_err(|_| bad())?;
-    let v: Value = serde_json::from_slice(&raw).map_err(|_| bad())?;
-    let start = v["start"]
-        .as_str()
-        .ok_or_else(bad)?
-        .trim_end_matches('\u{0}');
-    let (ns, name) = start.split_once('/').ok_or_else(bad)?;
-    Ok((
-        v["rv"].to_string(),
-        Some((ns.to_string(), name.to_string())),
-    ))
-}
-
 /// Resources an aggregated API serves when Available, from the APIService's
 /// `testcluster.local/resources` annotation: `plural:Kind:Namespaced|Cluster,…`.
 fn aggregated_resources(apiservice: &Value, group: &str, version: &str) -> Vec<ResourceDef> {
@@ -1077,18 +1319,4 @@ fn aggregated_resources(apiservice: &Value, group: &str, version: &str) -> Vec<R
             })
         })
         .collect()
-}
-
-/// The age column of a namespace table: days, hours, minutes or seconds.
-fn age(created: &str) -> String {
-    let Ok(ts) = created.parse::<jiff::Timestamp>() else {
-        return "<unknown>".into();
-    };
-    let secs = object::now().duration_since(ts).as_secs().max(0);
-    match secs {
-        s if s < 120 => format!("{s}s"),
-        s if s < 3 * 3600 => format!("{}m", s / 60),
-        s if s < 48 * 3600 => format!("{}h", s / 3600),
-        s => format!("{}d", s / 86400),
-    }
 }

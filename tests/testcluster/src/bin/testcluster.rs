@@ -32,6 +32,9 @@ struct Args {
     /// leases held by hidden machines (managed), or nothing (managed-no-leases).
     #[arg(long, value_enum, default_value_t = Profile::SelfHosted)]
     control_plane: Profile,
+    /// Load objects without the managedFields a real cluster shows (to measure their cost).
+    #[arg(long)]
+    no_managed_fields: bool,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -58,6 +61,7 @@ fn main() -> anyhow::Result<()> {
         latency: Duration::from_millis(args.latency_ms),
         port: args.port,
         control_plane: args.control_plane.into(),
+        managed_fields: !args.no_managed_fields,
         ..Default::default()
     })?;
     for s in &args.scenarios {
