@@ -99,7 +99,30 @@ fn uninstalled_operator_is_gone_and_its_low_risk_finalizer_safe_to_clear() {
     assert_eq!(ns["name"], "logging");
     assert_eq!(ns["blockingObjects"][0]["name"], "cluster-syslog");
     assert_eq!(ns["blockingObjects"][0]["notes"][0], LOGGING);
-    assert_eq!(ns["recommendation"]["action"], "wait");
+    // It follows its worst blocker: a GONE owner never acts, so waiting is wrong.
+    assert_eq!(ns["recommendation"]["action"], "fix-blocker-first");
+    assert!(ns["recommendation"]["summary"]
+        .as_str()
+        .unwrap()
+        .contains("SyslogNGConfig.logging.banzaicloud.io logging/cluster-syslog will not go by itself: syslogngconfig.logging.banzaicloud.io/finalizer is owned by logging-operator, which is GONE"));
+    assert_eq!(
+        ns["recommendation"]["commands"],
+        f["recommendation"]["commands"]
+    );
+    // The namespace's own finalizer is a finding like every other one.
+    let own = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["finalizer"] == "kubernetes")
+        .expect("the namespace's kubernetes finalizer");
+    assert_eq!(
+        own["owner"],
+        "namespace controller (kube-controller-manager)"
+    );
+    assert_eq!(own["state"], "ALIVE");
+    assert_eq!(own["objects"][0]["usage"], "in-use");
+    assert_eq!(own["recommendation"], ns["recommendation"]);
 
     let text = env.run(&["explain"]);
     assert!(
@@ -380,5 +403,42 @@ fn finalizer_selects_finalizers_for_named_objects_too() {
     assert!(
         run.stdout.contains("No object carries this finalizer"),
         "{run:?}"
+    );
+}
+
+#[test]
+fn foreground_deletion_follows_a_dependent_held_by_a_gone_controller() {
+    let env = Env::new(&["foreground-gone-lb"]);
+    let doc = explain_json(&env, &["deployment/gateway-proxy", "-n", "edge"]);
+    let f = finding(&doc, "foregroundDeletion");
+    assert_eq!(f["recommendation"]["action"], "fix-blocker-first", "{f:#}");
+    let summary = f["recommendation"]["summary"].as_str().unwrap();
+    assert!(summary.contains("it waits for its dependent Service edge/gateway-proxy, held by service.k8s.aws/resources whose owner AWS Load Balancer Controller is GONE"), "{summary}");
+    // The dependent is explained too: the chain ends at its owner.
+    let lb = finding(&doc, "service.k8s.aws/resources");
+    assert_eq!(lb["state"], "GONE");
+    assert_eq!(
+        f["recommendation"]["commands"],
+        lb["recommendation"]["commands"]
+    );
+}
+
+#[test]
+fn a_crd_in_deletion_is_not_answered_with_reinstall() {
+    let env = Env::new(&["cert-manager-crd-deleted"]);
+    let doc = explain_json(&env, &[]);
+    let f = finding(&doc, "finalizer.acme.cert-manager.io");
+    assert_eq!(f["state"], "GONE", "{f:#}");
+    assert_eq!(f["recommendation"]["action"], "clear-with-care");
+    let summary = f["recommendation"]["summary"].as_str().unwrap();
+    assert!(summary.contains("the objects' CRD is itself being deleted: reinstalling the operator would not run a clean teardown"), "{summary}");
+    assert!(
+        !summary.contains("reinstalling it would run its cleanup"),
+        "{summary}"
+    );
+    assert!(
+        details(f).contains("the CRD challenges.acme.cert-manager.io is itself being deleted"),
+        "{}",
+        details(f)
     );
 }

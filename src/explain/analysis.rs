@@ -10,14 +10,22 @@ use super::evidence::{Snapshot, SourceRead};
 use super::liveness;
 use super::recommend::{self, RecommendInput};
 use super::report::{
-    evidence, Action, Finding, ObjectRef, Recommendation, Source, Strength, Usage,
+    evidence, Action, Finding, ObjectRef, Recommendation, Source, State, Strength, Usage,
 };
 use crate::cluster::ApiType;
 use crate::model::StuckObject;
 use std::collections::BTreeMap;
 
+/// A dependent that blocks its owner's foreground deletion.
+#[derive(Debug, Clone)]
+pub struct Dependent {
+    pub uid: String,
+    /// `Kind ns/name (terminating, held by …)`.
+    pub text: String,
+}
+
 /// Dependents that block an owner's foreground deletion: owner uid → dependents.
-pub type Dependents = BTreeMap<String, Vec<String>>;
+pub type Dependents = BTreeMap<String, Vec<Dependent>>;
 
 /// Where a PersistentVolume is bound: PV name → (claim namespace, claim name, claim exists).
 pub type PvClaims = BTreeMap<String, (String, String, bool)>;
@@ -78,6 +86,7 @@ fn finding(
         objects: &refs,
         longest,
         owner: &who.owner,
+        crd_deleting: who.crd_deleting,
     });
     Finding {
         finalizer: finalizer.into(),
@@ -109,21 +118,116 @@ pub fn finding_without_objects(inputs: &Inputs, finalizer: &str) -> Finding {
     f
 }
 
-/// All findings, one per (finalizer, resource type), ordered by state then owner.
+/// All findings, one per (finalizer, resource type) — and one per namespace for
+/// a namespace's own `kubernetes` entry, whose verdict is that namespace's chain —
+/// ordered by state then owner.
 pub fn findings(inputs: &Inputs) -> Vec<Finding> {
-    let mut groups: BTreeMap<(String, String, String), Vec<&StuckObject>> = BTreeMap::new();
+    type Key = (String, String, String, String);
+    let mut groups: BTreeMap<Key, Vec<&StuckObject>> = BTreeMap::new();
     for o in inputs.items {
-        for f in &o.finalizers {
+        let per_namespace = o.kind == "Namespace" && o.group.is_empty();
+        for f in o.all_finalizers() {
+            let which = if per_namespace {
+                o.name.clone()
+            } else {
+                String::new()
+            };
             groups
-                .entry((f.clone(), o.group.clone(), o.resource.clone()))
+                .entry((f.clone(), o.group.clone(), o.resource.clone(), which))
                 .or_default()
                 .push(o);
         }
     }
     let mut out: Vec<Finding> = groups
         .iter()
-        .map(|((f, g, r), objs)| finding(inputs, f, g, r, objs))
+        .map(|((f, g, r, _), objs)| finding(inputs, f, g, r, objs))
         .collect();
     out.sort_by(|a, b| (a.state, &a.owner, &a.finalizer).cmp(&(b.state, &b.owner, &b.finalizer)));
     out
+}
+
+/// Rank of a state as a blocker: what will never resolve by itself first.
+pub fn blocker_rank(state: State) -> u8 {
+    match state {
+        State::Gone => 0,
+        State::Degraded => 1,
+        State::Unknown => 2,
+        State::Alive => 3,
+    }
+}
+
+/// The findings that hold `object` (by resource, namespace, name), worst first.
+pub fn holding<'f>(findings: &'f [Finding], object: &ObjectRef) -> Vec<&'f Finding> {
+    let mut out: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| {
+            f.objects
+                .iter()
+                .any(|o| o.is(&object.resource, object.namespace.as_deref(), &object.name))
+        })
+        .collect();
+    out.sort_by_key(|f| blocker_rank(f.state));
+    out
+}
+
+/// An object in foreground deletion waits for its dependents: when one of them
+/// is held by an owner that will not act (GONE, DEGRADED), the object's advice is
+/// that dependent's; otherwise it names the dependent, its owner and state.
+pub fn follow_dependents(findings: &mut [Finding], inputs: &Inputs) {
+    let snapshot: Vec<Finding> = findings.to_vec();
+    for f in findings
+        .iter_mut()
+        .filter(|f| f.finalizer == "foregroundDeletion")
+    {
+        let mut worst: Option<(&Finding, &StuckObject)> = None;
+        for o in &f.objects {
+            let Some(owner) = inputs.items.iter().find(|i| {
+                i.resource == o.resource && i.namespace == o.namespace && i.name == o.name
+            }) else {
+                continue;
+            };
+            let blocking = inputs.dependents.get(&owner.uid);
+            for d in inputs
+                .items
+                .iter()
+                .filter(|d| blocking.is_some_and(|ds| ds.iter().any(|x| x.uid == d.uid)))
+            {
+                let dref = ObjectRef::of(d);
+                for h in holding(&snapshot, &dref) {
+                    if h.finalizer == "foregroundDeletion" {
+                        continue;
+                    }
+                    if worst.is_none_or(|(w, _)| blocker_rank(h.state) < blocker_rank(w.state)) {
+                        worst = Some((h, d));
+                    }
+                }
+            }
+        }
+        let Some((h, d)) = worst else { continue };
+        let title = crate::model::object_title(&d.kind, &d.group, d.namespace.as_deref(), &d.name);
+        let chain = format!(
+            "it waits for its dependent {title}, held by {} whose owner {} is {}",
+            h.finalizer,
+            h.owner,
+            h.state.label()
+        );
+        f.recommendation = if matches!(h.state, State::Gone | State::Degraded) {
+            Recommendation {
+                action: Action::FixBlockerFirst,
+                summary: format!(
+                    "The deletion will not finish by itself: {chain}. Deal with that finalizer first — {}",
+                    h.recommendation.summary
+                ),
+                commands: h.recommendation.commands.clone(),
+            }
+        } else {
+            Recommendation {
+                summary: format!(
+                    "{} ({chain}).",
+                    f.recommendation.summary.trim_end_matches('.')
+                ),
+                ..f.recommendation.clone()
+            }
+        };
+    }
 }

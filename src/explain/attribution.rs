@@ -147,6 +147,8 @@ pub struct Attribution<'s> {
     pub candidates: Vec<&'s Workload>,
     /// API groups the finalizer is named after that the cluster serves.
     pub named_served: Vec<String>,
+    /// The objects' CRD is itself being deleted.
+    pub crd_deleting: bool,
 }
 
 /// Names the owner of `finalizer` on objects of (group, resource): the catalogue,
@@ -160,6 +162,7 @@ pub fn attribute<'s>(
     resource: &str,
 ) -> Attribution<'s> {
     let s = inputs.snapshot;
+    let mut crd_deleting = false;
     let mut ev = Vec::new();
     if let Some(e) = entry {
         let project = e
@@ -204,8 +207,15 @@ pub fn attribute<'s>(
         if !group.is_empty() {
             let crd_name = format!("{resource}.{group}");
             match s.crds.iter().find(|m| m.name.as_deref() == Some(&crd_name)) {
-                Some(m) if m.deletion_timestamp.is_some() => ev.push(evidence(Source::Crd, Strength::Medium, format!("the CRD {crd_name} is itself being deleted: its controller was probably uninstalled with it"))),
-                Some(_) => ev.push(evidence(Source::Crd, Strength::Weak, format!("the CRD {crd_name} is still installed"))),
+                Some(m) if m.deletion_timestamp.is_some() => {
+                    crd_deleting = true;
+                    ev.push(evidence(Source::Crd, Strength::Medium, format!("the CRD {crd_name} is itself being deleted: its controller was probably uninstalled with it")))
+                }
+                Some(_) => ev.push(evidence(
+                    Source::Crd,
+                    Strength::Weak,
+                    format!("the CRD {crd_name} is still installed"),
+                )),
                 None => {}
             }
         }
@@ -263,6 +273,7 @@ pub fn attribute<'s>(
         evidence: ev,
         candidates: cands.into_iter().map(|(w, _)| w).collect(),
         named_served: named_served.into_iter().cloned().collect(),
+        crd_deleting,
     }
 }
 
@@ -323,6 +334,9 @@ mod tests {
             selector: Default::default(),
             desired: 1,
             ready: 1,
+            labels: Default::default(),
+            annotations: Default::default(),
+            images: vec![],
         });
         let rule = if rbac {
             PolicyRule {

@@ -51,6 +51,15 @@ pub struct Entry {
     pub source: Option<String>,
 }
 
+/// The catalogue's projects for a finalizer's domain.
+pub struct DomainMatch<'c> {
+    /// The shared domain, e.g. `argoproj.io`.
+    pub suffix: String,
+    pub projects: Vec<&'c str>,
+    /// Their entries: the workload names, namespaces and leases to look for.
+    pub entries: Vec<&'c Entry>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Catalog {
     entries: Vec<Entry>,
@@ -92,6 +101,49 @@ impl Catalog {
                 .extend(parse(&text, &path.display().to_string())?);
         }
         Ok(catalog)
+    }
+
+    /// The project(s) a finalizer's domain belongs to, from the catalogue's own
+    /// entries: `workflows.argoproj.io/new-thing` → argo-workflows. The most
+    /// specific dotted suffix (two labels at least) that catalogued finalizers
+    /// share wins; Kubernetes' shared domains name no project.
+    pub fn by_domain(&self, finalizer: &str) -> Option<DomainMatch<'_>> {
+        const SHARED: [&str; 3] = ["kubernetes.io", "k8s.io", "x-k8s.io"];
+        let domain = |f: &str| -> String {
+            f.split('/')
+                .next()
+                .unwrap_or_default()
+                .trim_matches(['*', '.', '?'])
+                .to_string()
+        };
+        let wanted = domain(finalizer);
+        let labels: Vec<&str> = wanted.split('.').collect();
+        for i in 0..labels.len().saturating_sub(1) {
+            let suffix = labels[i..].join(".");
+            if SHARED.contains(&suffix.as_str()) {
+                return None;
+            }
+            let ends = |d: &str| d == suffix || d.ends_with(&format!(".{suffix}"));
+            let entries: Vec<&Entry> = self
+                .entries
+                .iter()
+                .filter(|e| !e.builtin && ends(&domain(&e.finalizer)))
+                .collect();
+            if !entries.is_empty() {
+                let mut projects: Vec<&str> = entries
+                    .iter()
+                    .map(|e| e.project.as_deref().unwrap_or(e.owner.as_str()))
+                    .collect();
+                projects.sort_unstable();
+                projects.dedup();
+                return Some(DomainMatch {
+                    suffix,
+                    projects,
+                    entries,
+                });
+            }
+        }
+        None
     }
 
     /// The entry for `finalizer`: an exact name beats a glob; later entries win.

@@ -115,7 +115,7 @@ pub fn usage(
             for (r, o) in refs.iter_mut().zip(objects) {
                 r.usage = Usage::Unused;
                 for d in inputs.dependents.get(&o.uid).into_iter().flatten() {
-                    let note = format!("waits for dependent {d}");
+                    let note = format!("waits for dependent {}", d.text);
                     waiting_on.push(format!("{}: {note}", r.display()));
                     r.notes.push(note);
                     r.usage = Usage::InUse;

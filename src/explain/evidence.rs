@@ -33,6 +33,11 @@ pub struct Workload {
     pub selector: BTreeMap<String, String>,
     pub desired: i32,
     pub ready: i32,
+    /// The workload's own labels and annotations (Helm release, part-of, …).
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    /// Container images of its pod template.
+    pub images: Vec<String>,
 }
 
 impl Workload {
@@ -44,6 +49,16 @@ impl Workload {
         desired: i32,
         ready: i32,
     ) -> Workload {
+        let images = template
+            .spec
+            .as_ref()
+            .map(|p| {
+                p.containers
+                    .iter()
+                    .filter_map(|c| c.image.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
         Workload {
             kind,
             namespace: meta.namespace.unwrap_or_default(),
@@ -55,11 +70,22 @@ impl Workload {
             selector: labels(selector.match_labels.as_ref()),
             desired,
             ready,
+            labels: labels(meta.labels.as_ref()),
+            annotations: labels(meta.annotations.as_ref()),
+            images,
         }
     }
 
     pub fn reference(&self) -> String {
         format!("{}/{}", self.kind.to_lowercase(), self.name)
+    }
+
+    /// The Helm release that installed it (annotation, else the instance label).
+    pub fn helm_release(&self) -> Option<&str> {
+        self.annotations
+            .get("meta.helm.sh/release-name")
+            .or_else(|| self.labels.get("app.kubernetes.io/instance"))
+            .map(String::as_str)
     }
 }
 

@@ -120,19 +120,27 @@ async fn fetch_targets(
 /// Objects whose ownerReferences block the foreground deletion of `owners`
 /// (one metadata list per type, only when some object waits on dependents).
 /// Every type's list is recorded: a failed one means dependents may be missing.
+/// Dependents that are themselves held by finalizers are returned as objects too,
+/// so that their owners can be explained (the chain).
 async fn find_dependents(
     cluster: &Cluster,
     api: &ApiCatalog,
     owners: &BTreeSet<String>,
     chunk: u32,
     concurrency: usize,
-) -> (Dependents, Vec<SourceRead>) {
+) -> (Dependents, Vec<StuckObject>, Vec<SourceRead>) {
     let found = Mutex::new(Dependents::new());
+    let held_objects = Mutex::new(Vec::new());
     let reads = Mutex::new(Vec::new());
+    let live_too = Filter {
+        include_live: true,
+        ..Default::default()
+    };
+    let now = jiff::Timestamp::now();
     let types: Vec<_> = api.types.iter().filter(|t| t.can("list")).collect();
     stream::iter(types)
         .for_each_concurrent(concurrency, |ty| {
-            let (found, reads) = (&found, &reads);
+            let (found, held_objects, reads, live_too) = (&found, &held_objects, &reads, &live_too);
             async move {
                 let result = list::metadata_pages(&cluster.client, ty, None, None, chunk, |page| {
                     for m in page {
@@ -164,7 +172,20 @@ async fn find_dependents(
                                     .expect("dependents lock")
                                     .entry(r.uid.clone())
                                     .or_default()
-                                    .push(text);
+                                    .push(analysis::Dependent {
+                                        uid: m.uid.clone().unwrap_or_default(),
+                                        text,
+                                    });
+                                if let Some(o) = scan::select(
+                                    ty,
+                                    m.clone(),
+                                    Vec::new(),
+                                    Vec::new(),
+                                    live_too,
+                                    now,
+                                ) {
+                                    held_objects.lock().expect("dependents lock").push(o);
+                                }
                             }
                         }
                     }
@@ -180,7 +201,11 @@ async fn find_dependents(
         .await;
     let mut reads = reads.into_inner().expect("dependents lock");
     reads.sort_by(|a, b| a.resource.cmp(&b.resource));
-    (found.into_inner().expect("dependents lock"), reads)
+    (
+        found.into_inner().expect("dependents lock"),
+        held_objects.into_inner().expect("dependents lock"),
+        reads,
+    )
 }
 
 /// Where each stuck PersistentVolume is bound (two cluster-wide lists, recorded
@@ -274,11 +299,17 @@ pub async fn analyze(
         })
         .map(|o| o.uid.clone())
         .collect();
-    let (dependents, dependent_reads) = if owners.is_empty() {
-        (Dependents::new(), Vec::new())
+    let (dependents, held_dependents, dependent_reads) = if owners.is_empty() {
+        (Dependents::new(), Vec::new(), Vec::new())
     } else {
         find_dependents(cluster, api, &owners, selection.chunk_size, concurrency).await
     };
+    // Dependents held by finalizers of their own are explained too: they are the chain.
+    for d in held_dependents {
+        if !items.iter().any(|o| o.uid == d.uid) {
+            items.push(d);
+        }
+    }
     let claims = pv_claims(cluster, &items, &mut snapshot).await;
     let pod_ns = attribution::pod_namespaces(&items, catalog, &snapshot);
     let hook_ns = checks::webhook_namespaces(&snapshot);
@@ -306,15 +337,16 @@ pub async fn analyze(
     let mut findings = analysis::findings(&inputs);
     // Only the finalizers --finalizer selects are explained (all without it).
     findings.retain(|f| selection.finalizers.selects(&f.finalizer));
-    // A namespace's own `kubernetes` entry is explained by the namespace chain.
-    findings
-        .retain(|f| f.finalizer != "kubernetes" || f.objects.iter().any(|o| o.kind != "Namespace"));
     for f in always {
         if !findings.iter().any(|x| &x.finalizer == f) {
             findings.push(analysis::finding_without_objects(&inputs, f));
         }
     }
-    let namespaces = namespace::namespaces(&inputs);
+    // Verdicts flow through chains: an object waits on its dependents, a
+    // namespace on its content; both follow their worst blocker.
+    analysis::follow_dependents(&mut findings, &inputs);
+    let namespaces = namespace::namespaces(&inputs, &findings);
+    namespace::carry_into_findings(&namespaces, &mut findings, &inputs);
     let mut problems = std::mem::take(&mut snapshot.problems);
     problems.extend(
         dependent_reads

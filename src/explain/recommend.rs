@@ -39,6 +39,8 @@ pub struct RecommendInput<'a> {
     pub objects: &'a [ObjectRef],
     pub longest: u64,
     pub owner: &'a str,
+    /// The objects' CRD is itself being deleted.
+    pub crd_deleting: bool,
 }
 
 /// Alive owners get five minutes before a stuck object is worth investigating.
@@ -70,7 +72,7 @@ pub fn recommend(i: &RecommendInput) -> Recommendation {
     if !i.blockers.is_empty() {
         return Recommendation {
             action: Action::FixBlockerFirst,
-            summary: format!("{} Restore the webhook's service, or remove the webhook if its controller is gone; then run explain again.", i.blockers[0]),
+            summary: format!("{}. Restore the webhook's service, or remove the webhook if its controller is gone; then run explain again.", i.blockers[0].trim_end_matches('.')),
             commands: vec!["kubectl get validatingwebhookconfigurations,mutatingwebhookconfigurations".into()],
         };
     }
@@ -138,9 +140,16 @@ pub fn recommend(i: &RecommendInput) -> Recommendation {
                 }
             } else {
                 let what = skipped.unwrap_or_else(|| "whatever cleanup this unknown controller performs will not run".into());
+                let summary = if i.crd_deleting {
+                    // Reinstalling does not help here: the CRD goes as soon as its
+                    // objects do, and a reinstall can recreate what it manages.
+                    format!("{} is gone and the objects' CRD is itself being deleted: reinstalling the operator would not run a clean teardown (the CRD disappears as soon as its objects do, and a reinstall may recreate resources). Clear with care; clearing skips: {what}", i.owner)
+                } else {
+                    format!("{} is gone; reinstalling it would run its cleanup. Clearing by hand skips it: {what}", i.owner)
+                };
                 Recommendation {
                     action: Action::ClearWithCare,
-                    summary: format!("{} is gone; reinstalling it would run its cleanup. Clearing by hand skips it: {what}", i.owner),
+                    summary,
                     commands: commands_for_clear(i.objects, i.finalizer),
                 }
             }
@@ -219,6 +228,9 @@ mod tests {
             selector: Default::default(),
             desired: 1,
             ready: 1,
+            labels: Default::default(),
+            annotations: Default::default(),
+            images: vec![],
         };
         struct Case<'a> {
             entry: Option<&'a Entry>,
@@ -231,6 +243,7 @@ mod tests {
             longest: u64,
             want: Action,
             says: &'a str,
+            crd_deleting: bool,
         }
         let base = Case {
             entry: low,
@@ -243,6 +256,7 @@ mod tests {
             longest: 3600,
             want: Action::SafeToClear,
             says: "is gone",
+            crd_deleting: false,
         };
         let cases = [
             Case { ..base },
@@ -347,6 +361,7 @@ mod tests {
                 objects: &objects,
                 longest: c.longest,
                 owner: "the operator",
+                crd_deleting: c.crd_deleting,
             });
             assert_eq!(r.action, c.want, "case {i}: {}", r.summary);
             assert!(r.summary.contains(c.says), "case {i}: {}", r.summary);
