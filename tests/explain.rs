@@ -442,3 +442,94 @@ fn a_crd_in_deletion_is_not_answered_with_reinstall() {
         details(f)
     );
 }
+
+#[test]
+fn an_uncatalogued_operator_is_found_through_its_helm_release_not_a_broad_grant() {
+    let env = Env::new(&["helm-operator"]);
+    let doc = explain_json(&env, &[]);
+    let f = finding(&doc, "tools.example.net/finalizer");
+    assert_eq!(
+        f["owner"], "Deployment gizmo-system/controller-manager",
+        "{f:#}"
+    );
+    assert_eq!(f["attributedBy"], "helm");
+    assert_eq!(f["state"], "ALIVE");
+    let d = details(f);
+    assert!(
+        d.contains("was installed by Helm release gizmo, like the CRD gizmos.tools.example.net"),
+        "{d}"
+    );
+    assert!(
+        d.contains("Deployment monitoring/metrics-agent may update gizmos.tools.example.net"),
+        "{d}"
+    );
+    assert!(d.contains("not enough to name it the owner"), "{d}");
+}
+
+#[test]
+fn a_core_type_finalizer_is_not_pinned_on_a_workload_with_broad_rights() {
+    let env = Env::new(&["core-type-finalizers"]);
+    let doc = explain_json(&env, &[]);
+    let f = finding(&doc, "artifacts.pipelines.example.org/upload");
+    assert_eq!(f["owner"], "unknown", "{f:#}");
+    assert_eq!(f["attributedBy"], "unknown");
+    assert_eq!(f["state"], "UNKNOWN");
+    assert!(
+        details(f).contains("Deployment local-path-storage/local-path-provisioner may update pods"),
+        "{}",
+        details(f)
+    );
+    assert!(details(f).contains("not enough to name it the owner"));
+    // The domain alone names the project, and its known workloads are looked for.
+    let f = finding(&doc, "workflows.argoproj.io/pod-cleanup");
+    assert_eq!(
+        f["owner"], "argo-workflows (by the finalizer's domain workflows.argoproj.io)",
+        "{f:#}"
+    );
+    assert_eq!(f["attributedBy"], "domain");
+    assert_eq!(f["state"], "GONE");
+}
+
+#[test]
+fn a_namespace_is_explained_from_what_its_controller_says_remains() {
+    let env = Env::new(&["logging-operator"]);
+    env.cluster.clear_requests();
+    let run = env.run(&["explain", "ns/logging", "-o", "json"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        doc["namespaces"][0]["blockingObjects"][0]["name"],
+        "cluster-syslog"
+    );
+    // Only the type the namespace controller names is listed in the namespace.
+    let listed: Vec<String> = env
+        .cluster
+        .requests()
+        .into_iter()
+        .filter(|r| r.kind == RequestKind::List && r.path.contains("/namespaces/logging/"))
+        .map(|r| r.path)
+        .collect();
+    assert_eq!(
+        listed,
+        ["/apis/logging.banzaicloud.io/v1beta1/namespaces/logging/syslogngconfigs"],
+        "no full scan when the conditions account for everything"
+    );
+    // When they do not (no conditions reported), every type is listed.
+    env.cluster.with_store(|s| {
+        let o = s
+            .objects
+            .get_mut(&("".into(), "namespaces".into(), "".into(), "logging".into()))
+            .unwrap();
+        o["status"] = serde_json::json!({"phase": "Terminating"});
+    });
+    env.cluster.clear_requests();
+    let run = env.run(&["explain", "ns/logging", "-o", "json"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let lists = env
+        .cluster
+        .requests()
+        .into_iter()
+        .filter(|r| r.kind == RequestKind::List && r.path.contains("/namespaces/logging/"))
+        .count();
+    assert!(lists > 20, "{lists}");
+}

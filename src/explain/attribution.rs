@@ -10,9 +10,26 @@ use crate::glob;
 use crate::model::StuckObject;
 use std::collections::BTreeSet;
 
-/// Roles with rules on every resource of every group (cluster-admin and the like)
-/// say nothing about who owns a finalizer.
-fn grants(rule: &k8s_openapi::api::rbac::v1::PolicyRule, group: &str, resource: &str) -> bool {
+/// How much an RBAC grant on (group, resource) says about who owns a finalizer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Grant {
+    /// Update on every resource of the group, or on a core resource (pods,
+    /// configmaps, services, …) that many unrelated controllers may update.
+    Broad,
+    /// Update on the resource of a custom API group.
+    Resource,
+    /// Update on `<resource>/finalizers`: what a controller that sets finalizers
+    /// is granted (controller-runtime's RBAC markers generate it).
+    Finalizers,
+}
+
+/// The grant `rule` gives on (group, resource). Roles with rules on every
+/// resource of every group (cluster-admin and the like) say nothing.
+pub fn grant(
+    rule: &k8s_openapi::api::rbac::v1::PolicyRule,
+    group: &str,
+    resource: &str,
+) -> Option<Grant> {
     let groups = rule.api_groups.clone().unwrap_or_default();
     let resources = rule.resources.clone().unwrap_or_default();
     let everything = groups.iter().any(|g| g == "*") && resources.iter().any(|r| r == "*");
@@ -20,20 +37,35 @@ fn grants(rule: &k8s_openapi::api::rbac::v1::PolicyRule, group: &str, resource: 
         .verbs
         .iter()
         .any(|v| v == "update" || v == "patch" || v == "*");
-    let group_ok = groups.iter().any(|g| g == group);
-    let resource_ok = resources
+    if everything || !verb || !groups.iter().any(|g| g == group) {
+        return None;
+    }
+    if resources
         .iter()
-        .any(|r| r == resource || r == "*" || *r == format!("{resource}/finalizers"));
-    !everything && verb && group_ok && resource_ok
+        .any(|r| *r == format!("{resource}/finalizers"))
+    {
+        Some(Grant::Finalizers)
+    } else if resources.iter().any(|r| r == resource) {
+        Some(if group.is_empty() {
+            Grant::Broad
+        } else {
+            Grant::Resource
+        })
+    } else if resources.iter().any(|r| r == "*") {
+        Some(Grant::Broad)
+    } else {
+        None
+    }
 }
 
-/// Workloads whose service account may update/patch `resource` in `group`, with the grant.
+/// Workloads whose service account may update/patch `resource` in `group`, with
+/// the binding that grants it and the strongest grant.
 pub fn rbac_candidates<'s>(
     s: &'s Snapshot,
     group: &str,
     resource: &str,
-) -> Vec<(&'s Workload, String)> {
-    let mut out = Vec::new();
+) -> Vec<(&'s Workload, String, Grant)> {
+    let mut out: Vec<(&Workload, String, Grant)> = Vec::new();
     for b in &s.bindings {
         let Some(role) = s.roles.iter().find(|r| {
             r.kind == b.role_kind
@@ -42,9 +74,14 @@ pub fn rbac_candidates<'s>(
         }) else {
             continue;
         };
-        if !role.rules.iter().any(|rule| grants(rule, group, resource)) {
+        let Some(best) = role
+            .rules
+            .iter()
+            .filter_map(|rule| grant(rule, group, resource))
+            .max()
+        else {
             continue;
-        }
+        };
         for subject in b.subjects.iter().filter(|x| x.kind == "ServiceAccount") {
             let sa_ns = subject
                 .namespace
@@ -57,11 +94,10 @@ pub fn rbac_candidates<'s>(
                 .filter(|w| w.namespace == sa_ns && w.service_account == subject.name)
             {
                 let via = format!("{} {} → {} {}", b.kind, b.name, role.kind, role.name);
-                if !out
-                    .iter()
-                    .any(|(x, _): &(&Workload, String)| std::ptr::eq(*x, w))
-                {
-                    out.push((w, via));
+                match out.iter_mut().find(|(x, ..)| std::ptr::eq(*x, w)) {
+                    Some(existing) if existing.2 < best => *existing = (w, via, best),
+                    Some(_) => {}
+                    None => out.push((w, via, best)),
                 }
             }
         }
@@ -79,10 +115,17 @@ pub fn named_groups(finalizer: &str) -> Vec<String> {
         .collect()
 }
 
-/// Candidate controller workloads for a finalizer on (group, resource).
+/// Candidate controller workloads for a finalizer on (group, resource), each with
+/// its evidence, strongest first. A catalogued finalizer's owner is looked for by
+/// the names the catalogue gives; any other by specific links only — a Helm
+/// release or application shared with the CRD, a grant on `<resource>/finalizers`
+/// or on a custom resource, labels or images naming the finalizer's domain, a
+/// name like its group. A workload whose only link is a broad permission (it may
+/// update pods) is not named.
 fn candidates<'s>(
     entry: Option<&Entry>,
     s: &'s Snapshot,
+    finalizer: &str,
     group: &str,
     resource: &str,
 ) -> Vec<(&'s Workload, Evidence)> {
@@ -108,14 +151,170 @@ fn candidates<'s>(
             }
         }
     }
-    if entry.is_none_or(|e| !e.builtin) {
-        for (w, via) in rbac_candidates(s, group, resource) {
-            if !out.iter().any(|(x, _)| std::ptr::eq(*x, w)) {
-                out.push((w, evidence(Source::Rbac, Strength::Medium, format!("{} {}/{} runs as service account {}, which may update {resource}.{group} ({via})", w.kind, w.namespace, w.name, w.service_account))));
+    if entry.is_some_and(|e| e.builtin) {
+        return out;
+    }
+    let mut linked: Vec<(&Workload, Vec<Evidence>)> = Vec::new();
+    let mut add =
+        |w: &'s Workload, e: Evidence| match linked.iter_mut().find(|(x, _)| std::ptr::eq(*x, w)) {
+            Some((_, list)) => list.push(e),
+            None => linked.push((w, vec![e])),
+        };
+    let qualified = crate::model::qualify(resource, group);
+    for (w, via, g) in rbac_candidates(s, group, resource) {
+        let (strength, more) = match g {
+            Grant::Finalizers => (
+                Strength::Strong,
+                ", its finalizers included: what the controller that sets them is granted",
+            ),
+            Grant::Resource => (Strength::Medium, ""),
+            Grant::Broad => (Strength::Weak, ": a broad permission many controllers have"),
+        };
+        add(w, evidence(Source::Rbac, strength, format!("{} {}/{} runs as service account {}, which may update {qualified} ({via}){more}", w.kind, w.namespace, w.name, w.service_account)));
+    }
+    // The CRD's Helm release and application, shared with a workload.
+    let crd = s
+        .crds
+        .iter()
+        .find(|m| !group.is_empty() && m.name.as_deref() == Some(&format!("{resource}.{group}")));
+    let crd_annotation = |k: &str| crd.and_then(|m| m.annotations.as_ref()?.get(k).cloned());
+    let crd_label = |k: &str| crd.and_then(|m| m.labels.as_ref()?.get(k).cloned());
+    let crd_release = crd_annotation("meta.helm.sh/release-name")
+        .or_else(|| crd_label("app.kubernetes.io/instance"));
+    let crd_part_of = crd_label("app.kubernetes.io/part-of");
+    let named = named_groups(finalizer);
+    let domain = finalizer.split('/').next().unwrap_or_default();
+    let token = named
+        .iter()
+        .find(|g| *g == group)
+        .or(named.first())
+        .and_then(|g| g.split('.').next())
+        .filter(|t| t.len() >= 4)
+        .map(str::to_string);
+    for w in &s.workloads {
+        if let (Some(r), Some(wr)) = (&crd_release, w.helm_release()) {
+            if r == wr {
+                add(w, evidence(Source::Helm, Strength::Strong, format!("{} {}/{} was installed by Helm release {r}, like the CRD {resource}.{group}", w.kind, w.namespace, w.name)));
             }
+        }
+        if let (Some(p), Some(wp)) = (&crd_part_of, w.labels.get("app.kubernetes.io/part-of")) {
+            if p == wp {
+                add(
+                    w,
+                    evidence(
+                        Source::Helm,
+                        Strength::Strong,
+                        format!(
+                            "{} {}/{} is part of {p}, like the CRD {resource}.{group}",
+                            w.kind, w.namespace, w.name
+                        ),
+                    ),
+                );
+            }
+        }
+        let Some(token) = &token else { continue };
+        let labelled = [
+            "app.kubernetes.io/part-of",
+            "app.kubernetes.io/name",
+            "app.kubernetes.io/managed-by",
+            "app.kubernetes.io/instance",
+        ]
+        .iter()
+        .filter_map(|k| w.labels.get(*k).map(|v| (*k, v.as_str())))
+        .chain(w.helm_release().map(|r| ("Helm release", r)))
+        .find(|(_, v)| v.contains(token.as_str()));
+        if let Some((k, v)) = labelled {
+            add(
+                w,
+                evidence(
+                    Source::Labels,
+                    Strength::Medium,
+                    format!(
+                        "{} {}/{} has {k} {v}, naming the finalizer's domain ({token})",
+                        w.kind, w.namespace, w.name
+                    ),
+                ),
+            );
+        } else if let Some(image) = w
+            .images
+            .iter()
+            .find(|i| i.contains(domain) || i.contains(token.as_str()))
+        {
+            add(
+                w,
+                evidence(
+                    Source::Labels,
+                    Strength::Medium,
+                    format!(
+                        "{} {}/{} runs image {image}, naming the finalizer's domain",
+                        w.kind, w.namespace, w.name
+                    ),
+                ),
+            );
+        } else if w.name.contains(token.as_str()) {
+            add(
+                w,
+                evidence(
+                    Source::Name,
+                    Strength::Weak,
+                    format!(
+                        "{} {}/{} is named like the group ({token})",
+                        w.kind, w.namespace, w.name
+                    ),
+                ),
+            );
+        }
+    }
+    // Rank by the strongest link, then by how many; a broad grant alone names nobody.
+    let mut ranked: Vec<(&Workload, Vec<Evidence>)> = linked
+        .into_iter()
+        .filter(|(_, ev)| {
+            ev.iter()
+                .any(|e| e.strength < Strength::Weak || e.source == Source::Name)
+        })
+        .collect();
+    ranked.sort_by_key(|(_, ev)| {
+        (
+            ev.iter().map(|e| e.strength).min(),
+            std::cmp::Reverse(ev.len()),
+        )
+    });
+    for (w, ev) in ranked {
+        if out.iter().any(|(x, _)| std::ptr::eq(*x, w)) {
+            continue;
+        }
+        for e in ev {
+            out.push((w, e));
         }
     }
     out
+}
+
+/// Workloads whose only link to (group, resource) is a broad permission: said,
+/// never named as the owner.
+fn broad_only<'s>(
+    s: &'s Snapshot,
+    group: &str,
+    resource: &str,
+    named: &[(&'s Workload, Evidence)],
+) -> Vec<Evidence> {
+    rbac_candidates(s, group, resource)
+        .into_iter()
+        .filter(|(w, _, g)| *g == Grant::Broad && !named.iter().any(|(x, _)| std::ptr::eq(*x, *w)))
+        .map(|(w, via, _)| {
+            evidence(
+                Source::Rbac,
+                Strength::Weak,
+                format!(
+                    "{} {}/{} may update {} ({via}), but so may many controllers: not enough to name it the owner",
+                    w.kind,
+                    w.namespace,
+                    w.name,
+                    crate::model::qualify(resource, group)
+                ),
+            )
+        })
+        .collect()
 }
 
 /// Namespaces whose pods the analysis of `items` needs.
@@ -130,7 +329,7 @@ pub fn pod_namespaces(
             out.extend(o.namespace.clone());
         }
         for f in &o.finalizers {
-            for (w, _) in candidates(catalog.lookup(f), s, &o.group, &o.resource) {
+            for (w, _) in candidates(catalog.lookup(f), s, f, &o.group, &o.resource) {
                 out.insert(w.namespace.clone());
             }
         }
@@ -220,58 +419,84 @@ pub fn attribute<'s>(
             }
         }
     }
-    let mut cands = candidates(entry, s, group, resource);
+    let mut cands = candidates(entry, s, finalizer, group, resource);
     let mut attributed_by = if entry.is_some() {
         AttributedBy::Catalogue
     } else {
         AttributedBy::Unknown
     };
-    if cands.is_empty() && entry.is_none() {
-        // Weak: a workload named after the group's first label (e.g. logging-operator).
-        if let Some(token) = named_served
-            .first()
-            .copied()
-            .or(named.first())
-            .and_then(|g| g.split('.').next())
-            .filter(|t| t.len() >= 4)
-        {
-            for w in s.workloads.iter().filter(|w| w.name.contains(token)) {
-                cands.push((
-                    w,
-                    evidence(
-                        Source::Name,
-                        Strength::Weak,
-                        format!(
-                            "{} {}/{} is named like the group ({token})",
-                            w.kind, w.namespace, w.name
-                        ),
-                    ),
-                ));
+    // Not catalogued, no workload linked: the finalizer's domain may still be a
+    // catalogued project's (`workflows.argoproj.io/…`), whose workloads we know.
+    let mut domain_owner = None;
+    if entry.is_none() && cands.is_empty() {
+        if let Some(m) = inputs.catalog.by_domain(finalizer) {
+            let projects = m.projects.join(" or ");
+            ev.push(evidence(
+                Source::Domain,
+                Strength::Medium,
+                format!("the finalizer's domain {} belongs to {projects} (the catalogue lists its other finalizers); this exact name is not catalogued", m.suffix),
+            ));
+            for e in &m.entries {
+                for w in &s.workloads {
+                    let named = e.workloads.iter().any(|g| glob::matches(g, &w.name))
+                        && (e.namespaces.is_empty() || e.namespaces.contains(&w.namespace));
+                    if named && !cands.iter().any(|(x, _)| std::ptr::eq(*x, w)) {
+                        cands.push((
+                            w,
+                            evidence(
+                                Source::Domain,
+                                Strength::Medium,
+                                format!(
+                                    "{} {}/{} has a name the catalogue gives {projects}",
+                                    w.kind, w.namespace, w.name
+                                ),
+                            ),
+                        ));
+                    }
+                }
             }
+            domain_owner = Some(format!(
+                "{projects} (by the finalizer's domain {})",
+                m.suffix
+            ));
         }
     }
-    let owner = match (entry, cands.first()) {
-        (Some(e), _) => e.owner.clone(),
-        (None, Some((w, e))) => {
-            attributed_by = if e.source == Source::Rbac {
-                AttributedBy::Rbac
-            } else {
-                AttributedBy::Name
+    let owner = match (entry, domain_owner, cands.first()) {
+        (Some(e), ..) => e.owner.clone(),
+        (None, Some(project), _) => {
+            attributed_by = AttributedBy::Domain;
+            project
+        }
+        (None, None, Some((w, e))) => {
+            attributed_by = match e.source {
+                Source::Helm => AttributedBy::Helm,
+                Source::Rbac => AttributedBy::Rbac,
+                Source::Labels => AttributedBy::Labels,
+                _ => AttributedBy::Name,
             };
             format!("{} {}/{}", w.kind, w.namespace, w.name)
         }
-        (None, None) if !named_served.is_empty() => {
+        (None, None, None) if !named_served.is_empty() => {
             attributed_by = AttributedBy::ApiGroup;
             format!("the controller of API group {}", named_served[0])
         }
-        (None, None) => "unknown".into(),
+        (None, None, None) => "unknown".into(),
     };
     ev.extend(cands.iter().map(|(_, e)| e.clone()));
+    if entry.is_none() {
+        ev.extend(broad_only(s, group, resource, &cands));
+    }
+    let mut candidates: Vec<&Workload> = Vec::new();
+    for (w, _) in cands {
+        if !candidates.iter().any(|x| std::ptr::eq(*x, w)) {
+            candidates.push(w);
+        }
+    }
     Attribution {
         owner,
         attributed_by,
         evidence: ev,
-        candidates: cands.into_iter().map(|(w, _)| w).collect(),
+        candidates,
         named_served: named_served.into_iter().cloned().collect(),
         crd_deleting,
     }
@@ -307,19 +532,22 @@ mod tests {
             verbs: vec!["*".into()],
             ..Default::default()
         };
-        assert!(!grants(&all, "example.com", "widgets"));
+        assert_eq!(grant(&all, "example.com", "widgets"), None);
         let specific = PolicyRule {
             api_groups: Some(vec!["example.com".into()]),
             resources: Some(vec!["widgets/finalizers".into()]),
             verbs: vec!["update".into()],
             ..Default::default()
         };
-        assert!(grants(&specific, "example.com", "widgets"));
+        assert_eq!(
+            grant(&specific, "example.com", "widgets"),
+            Some(Grant::Finalizers)
+        );
         let read_only = PolicyRule {
             verbs: vec!["get".into()],
             ..specific
         };
-        assert!(!grants(&read_only, "example.com", "widgets"));
+        assert_eq!(grant(&read_only, "example.com", "widgets"), None);
     }
 
     fn snapshot_with(rbac: bool, workload: &str) -> Snapshot {

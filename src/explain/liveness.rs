@@ -7,7 +7,9 @@ use super::analysis::Inputs;
 use super::attribution::Attribution;
 use super::catalog::Entry;
 use super::evidence::{Snapshot, Workload, LEASES, OWNER_SEARCH, PODS};
-use super::report::{evidence, Evidence, Gap, MissingEvidence, Source, State, Strength};
+use super::report::{
+    evidence, AttributedBy, Evidence, Gap, MissingEvidence, Source, State, Strength,
+};
 use crate::glob;
 use k8s_openapi::api::core::v1::Pod;
 
@@ -310,7 +312,10 @@ pub fn liveness(
                 ),
             ));
             State::Unknown
-        } else if entry.is_some() || !named_served.is_empty() {
+        } else if entry.is_some()
+            || who.attributed_by == AttributedBy::Domain
+            || !named_served.is_empty()
+        {
             let patterns = entry
                 .map(|e| e.workloads.join(", "))
                 .filter(|p| !p.is_empty())

@@ -77,8 +77,29 @@ async fn fetch_targets(
             let ns = objects::namespace(&cluster.client, &t.name)
                 .await
                 .map_err(|e| anyhow::anyhow!("getting namespace {}: {}", t.name, e.message()))?;
+            let remaining = remaining_types(&ns, api);
             items.extend(scan::select_namespace(&t.ty, ns, &filter, now));
             let inner = selection.in_namespace(&t.name);
+            // What the namespace controller says remains is listed first; the
+            // full scan runs only if that does not account for all of it.
+            if let Some(types) = remaining {
+                let narrow = ApiCatalog {
+                    types: types.iter().map(|t| (*t).clone()).collect(),
+                    problems: Vec::new(),
+                };
+                let report = scan::scan_types(cluster, &narrow, &inner, progress).await;
+                let explained = report.problems.is_empty()
+                    && types.iter().all(|ty| {
+                        report
+                            .items
+                            .iter()
+                            .any(|o| o.group == ty.group && o.resource == ty.plural)
+                    });
+                if explained {
+                    items.extend(report.items);
+                    continue;
+                }
+            }
             let report = scan::scan_types(cluster, api, &inner, progress).await;
             items.extend(report.items.into_iter().filter(|o| o.kind != "Namespace"));
             problems.extend(report.problems);
@@ -115,6 +136,27 @@ async fn fetch_targets(
         }
     }
     Ok((items, problems))
+}
+
+/// The types the namespace controller reports as remaining in `ns`
+/// (`<resource>.<group> has N resource instances`), if it reported any and every
+/// one is served; `None` means "scan them all".
+fn remaining_types<'a>(
+    ns: &k8s_openapi::api::core::v1::Namespace,
+    api: &'a ApiCatalog,
+) -> Option<Vec<&'a crate::cluster::ApiType>> {
+    let message = scan::failing_conditions(ns)
+        .into_iter()
+        .find(|c| c.type_ == "NamespaceContentRemaining")?
+        .message;
+    let listed = message.strip_prefix("Some resources are remaining: ")?;
+    let mut types = Vec::new();
+    for part in listed.split(", ") {
+        let resource = part.split(" has ").next()?;
+        let (plural, group) = resource.split_once('.').unwrap_or((resource, ""));
+        types.push(api.find(group, plural)?);
+    }
+    (!types.is_empty()).then_some(types)
 }
 
 /// Objects whose ownerReferences block the foreground deletion of `owners`

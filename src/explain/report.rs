@@ -79,6 +79,12 @@ pub enum Source {
     Apiserver,
     /// An admission webhook.
     Webhook,
+    /// Helm release and application labels.
+    Helm,
+    /// Labels or container images.
+    Labels,
+    /// The finalizer's domain in the catalogue.
+    Domain,
 }
 
 impl Source {
@@ -94,6 +100,9 @@ impl Source {
             Source::Lease => "lease",
             Source::Apiserver => "apiserver",
             Source::Webhook => "webhook",
+            Source::Helm => "helm",
+            Source::Labels => "labels",
+            Source::Domain => "domain",
         }
     }
 }
@@ -102,9 +111,21 @@ impl Source {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum AttributedBy {
+    /// The finalizer is catalogued.
     Catalogue,
+    /// A workload installed by the same Helm release (or part of the same
+    /// application) as the objects' CRD.
+    Helm,
+    /// A workload whose service account may update the resource's finalizers or
+    /// the resource itself (in a custom API group).
     Rbac,
+    /// A workload whose labels or image name the finalizer's domain.
+    Labels,
+    /// The finalizer's domain belongs to a catalogued project.
+    Domain,
+    /// Only the API group the finalizer is named after.
     ApiGroup,
+    /// A workload named like the finalizer's group.
     Name,
     Unknown,
 }
