@@ -633,3 +633,25 @@ fn ctrl_c_stops_issuing_patches_and_reports_what_was_done() {
         "some but not all were patched: {patched}\n{out}"
     );
 }
+
+#[test]
+fn the_plan_names_only_the_owners_of_what_it_will_clear() {
+    let env = Env::new(&["logging-operator", "pvc-protection"]);
+    let run = env.run(&["clear", "--stuck", "-A", "--dry-run"]);
+    // The mounted claim is refused; the summary speaks only of what is planned.
+    assert!(
+        run.stderr
+            .contains("skipping PersistentVolumeClaim shop/data-postgres-0"),
+        "{run:?}"
+    );
+    assert!(
+        run.stdout.contains(
+            "syslogngconfig.logging.banzaicloud.io/finalizer — owner logging-operator is GONE"
+        ),
+        "{run:?}"
+    );
+    assert!(
+        !run.stdout.contains("kubernetes.io/pvc-protection —"),
+        "{run:?}"
+    );
+}
