@@ -53,7 +53,7 @@ _kubectl__finalizers() {
 
     case "${cmd}" in
         kubectl__finalizers)
-            opts="-h -V --kubeconfig --context --cluster --user --as --as-group --request-timeout --idle-timeout --color --help --version scan explain clear completion help"
+            opts="-h -V --kubeconfig --context --cluster --user --as --as-group --request-timeout --idle-timeout --qps --burst --color --help --version scan explain clear completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -91,6 +91,14 @@ _kubectl__finalizers() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --qps)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --burst)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -103,7 +111,7 @@ _kubectl__finalizers() {
             return 0
             ;;
         kubectl__subcmd__finalizers__subcmd__clear)
-            opts="-f -n -A -l -y -h -V --filename --stuck --namespace --all-namespaces --selector --finalizer --older-than --include-live --concurrency --chunk-size --dry-run --yes --force --accept-missing-evidence --backup-dir --audit-log --wait --timeout --catalog --kubeconfig --context --cluster --user --as --as-group --request-timeout --idle-timeout --color --help --version"
+            opts="-f -n -A -l -y -h -V --filename --stuck --namespace --all-namespaces --selector --finalizer --older-than --include-live --concurrency --chunk-size --dry-run --yes --force --accept-missing-evidence --backup-dir --audit-log --wait --timeout --catalog --kubeconfig --context --cluster --user --as --as-group --request-timeout --idle-timeout --qps --burst --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -201,6 +209,14 @@ _kubectl__finalizers() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --qps)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --burst)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -213,7 +229,7 @@ _kubectl__finalizers() {
             return 0
             ;;
         kubectl__subcmd__finalizers__subcmd__completion)
-            opts="-h -V --kubeconfig --context --cluster --user --as --as-group --request-timeout --idle-timeout --color --help --version bash elvish fish powershell zsh"
+            opts="-h -V --kubeconfig --context --cluster --user --as --as-group --request-timeout --idle-timeout --qps --burst --color --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -251,6 +267,14 @@ _kubectl__finalizers() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --qps)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --burst)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -263,7 +287,7 @@ _kubectl__finalizers() {
             return 0
             ;;
         kubectl__subcmd__finalizers__subcmd__explain)
-            opts="-n -A -l -o -h -V --namespace --all-namespaces --selector --finalizer --older-than --include-live --concurrency --chunk-size --output --catalog --kubeconfig --context --cluster --user --as --as-group --request-timeout --idle-timeout --color --help --version"
+            opts="-n -A -l -o -h -V --namespace --all-namespaces --selector --finalizer --older-than --include-live --concurrency --chunk-size --output --catalog --kubeconfig --context --cluster --user --as --as-group --request-timeout --idle-timeout --qps --burst --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -342,6 +366,14 @@ _kubectl__finalizers() {
                     return 0
                     ;;
                 --idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --qps)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --burst)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -441,7 +473,7 @@ _kubectl__finalizers() {
             return 0
             ;;
         kubectl__subcmd__finalizers__subcmd__scan)
-            opts="-n -A -l -o -h -V --namespace --all-namespaces --selector --finalizer --older-than --include-live --concurrency --chunk-size --output --no-headers --exit-code --kubeconfig --context --cluster --user --as --as-group --request-timeout --idle-timeout --color --help --version"
+            opts="-n -A -l -o -h -V --namespace --all-namespaces --selector --finalizer --older-than --include-live --concurrency --chunk-size --output --no-headers --exit-code --kubeconfig --context --cluster --user --as --as-group --request-timeout --idle-timeout --qps --burst --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -516,6 +548,14 @@ _kubectl__finalizers() {
                     return 0
                     ;;
                 --idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --qps)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --burst)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubectl_finalizers_global_optspecs
-    string join \n kubeconfig= context= cluster= user= as= as-group= request-timeout= idle-timeout= color= h/help V/version
+    string join \n kubeconfig= context= cluster= user= as= as-group= request-timeout= idle-timeout= qps= burst= color= h/help V/version
 end
 
 function __fish_kubectl_finalizers_needs_command
@@ -32,6 +32,8 @@ complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l a
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l as-group -d 'Group to impersonate for the operation (repeatable)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l request-timeout -d 'Time to wait for a single server request (0: no limit; 30 or 30s, 1m, 500ms)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l idle-timeout -d 'Give up on a request when the server sends nothing for this long, whatever --request-timeout says (connecting is always limited to 30s)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l qps -d 'Requests per second at most, on average (0: no limit)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l burst -d 'Requests at most in a burst, before --qps applies' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l color -d 'When to colour the output (NO_COLOR is honoured in auto mode)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -61,6 +63,8 @@ complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand sc
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l as-group -d 'Group to impersonate for the operation (repeatable)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l request-timeout -d 'Time to wait for a single server request (0: no limit; 30 or 30s, 1m, 500ms)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l idle-timeout -d 'Give up on a request when the server sends nothing for this long, whatever --request-timeout says (connecting is always limited to 30s)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l qps -d 'Requests per second at most, on average (0: no limit)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l burst -d 'Requests at most in a burst, before --qps applies' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l color -d 'When to colour the output (NO_COLOR is honoured in auto mode)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -88,6 +92,8 @@ complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand ex
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l as-group -d 'Group to impersonate for the operation (repeatable)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l request-timeout -d 'Time to wait for a single server request (0: no limit; 30 or 30s, 1m, 500ms)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l idle-timeout -d 'Give up on a request when the server sends nothing for this long, whatever --request-timeout says (connecting is always limited to 30s)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l qps -d 'Requests per second at most, on average (0: no limit)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l burst -d 'Requests at most in a burst, before --qps applies' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l color -d 'When to colour the output (NO_COLOR is honoured in auto mode)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -117,6 +123,8 @@ complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand cl
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l as-group -d 'Group to impersonate for the operation (repeatable)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l request-timeout -d 'Time to wait for a single server request (0: no limit; 30 or 30s, 1m, 500ms)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l idle-timeout -d 'Give up on a request when the server sends nothing for this long, whatever --request-timeout says (connecting is always limited to 30s)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l qps -d 'Requests per second at most, on average (0: no limit)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l burst -d 'Requests at most in a burst, before --qps applies' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l color -d 'When to colour the output (NO_COLOR is honoured in auto mode)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -137,6 +145,8 @@ complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand co
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l as-group -d 'Group to impersonate for the operation (repeatable)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l request-timeout -d 'Time to wait for a single server request (0: no limit; 30 or 30s, 1m, 500ms)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l idle-timeout -d 'Give up on a request when the server sends nothing for this long, whatever --request-timeout says (connecting is always limited to 30s)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l qps -d 'Requests per second at most, on average (0: no limit)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l burst -d 'Requests at most in a burst, before --qps applies' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l color -d 'When to colour the output (NO_COLOR is honoured in auto mode)' -r -f -a "auto\t''
 always\t''
 never\t''"

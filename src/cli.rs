@@ -73,6 +73,14 @@ pub struct KubeFlags {
     /// --request-timeout says (connecting is always limited to 30s)
     #[arg(long, global = true, value_name = "DURATION", value_parser = parse_positive, default_value = "60s")]
     pub idle_timeout: Duration,
+
+    /// Requests per second at most, on average (0: no limit)
+    #[arg(long, global = true, value_name = "N", default_value_t = 300)]
+    pub qps: u32,
+
+    /// Requests at most in a burst, before --qps applies
+    #[arg(long, global = true, value_name = "N", default_value_t = 600, value_parser = clap::value_parser!(u32).range(1..))]
+    pub burst: u32,
 }
 
 #[derive(Subcommand, Debug)]

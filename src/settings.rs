@@ -22,6 +22,9 @@ pub struct Connection {
     pub request_timeout: Duration,
     /// Zero: the default.
     pub idle_timeout: Duration,
+    /// Average requests per second (0: no limit), and the burst allowed before it applies.
+    pub qps: u32,
+    pub burst: u32,
 }
 
 impl From<&cli::KubeFlags> for Connection {
@@ -35,6 +38,8 @@ impl From<&cli::KubeFlags> for Connection {
             as_groups: f.as_group.clone(),
             request_timeout: f.request_timeout,
             idle_timeout: f.idle_timeout,
+            qps: f.qps,
+            burst: f.burst,
         }
     }
 }

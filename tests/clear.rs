@@ -655,3 +655,61 @@ fn the_plan_names_only_the_owners_of_what_it_will_clear() {
         "{run:?}"
     );
 }
+
+#[test]
+fn wait_watches_the_object_until_it_goes() {
+    let env = Env::new(&["pvc-protection"]);
+    two_finalizers(&env, true);
+    let mut cmd = env.plugin();
+    cmd.args([
+        "clear",
+        "configmap/cfg",
+        "-n",
+        "shop",
+        "--finalizer",
+        "a.example.com/one",
+        "--accept-missing-evidence",
+        "--yes",
+        "--wait",
+        "--timeout",
+        "30s",
+    ])
+    .stdin(std::process::Stdio::null())
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    // The other finalizer's controller finishes once the plugin is watching.
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while !env
+        .cluster
+        .requests()
+        .iter()
+        .any(|r| r.kind == RequestKind::Watch)
+    {
+        assert!(std::time::Instant::now() < end, "no watch was opened");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    env.cluster.with_store(|store| {
+        let res = store.resource_by_gr("", "configmaps").unwrap();
+        let target = testcluster::store::Target::new(&res, "shop", "cfg", None);
+        store
+            .patch(
+                &target,
+                "application/merge-patch+json",
+                br#"{"metadata":{"finalizers":null}}"#,
+                false,
+            )
+            .unwrap();
+    });
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("All 1 cleared object(s) are gone."),
+        "{stderr}"
+    );
+    assert!(env
+        .cluster
+        .object("", "configmaps", "shop", "cfg")
+        .is_none());
+}

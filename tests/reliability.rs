@@ -600,3 +600,22 @@ fn the_audit_names_who_authenticated_and_whom_they_impersonated() {
         ("jane", "admin")
     );
 }
+
+#[test]
+fn qps_and_burst_limit_the_request_rate() {
+    let env = Env::new(&["pvc-protection"]);
+    let started = Instant::now();
+    let run = env.run(&[
+        "scan", "-n", "shop", "--qps", "40", "--burst", "5", "-o", "json",
+    ]);
+    let elapsed = started.elapsed();
+    assert_eq!(run.code, 0, "{run:?}");
+    let requests = env.cluster.requests().len() as f64;
+    // Five at once, then forty a second: the run cannot be faster than that.
+    let floor = Duration::from_secs_f64(((requests - 5.0) / 40.0).max(0.0) * 0.9);
+    assert!(requests > 20.0, "{requests}");
+    assert!(
+        elapsed >= floor,
+        "{requests} requests in {elapsed:?} (floor {floor:?})"
+    );
+}

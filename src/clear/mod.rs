@@ -8,13 +8,14 @@ pub mod plan;
 pub mod record;
 
 use crate::cluster::discovery;
-use crate::cluster::{objects, ApiFailure, Cluster};
+use crate::cluster::{objects, Cluster};
 use crate::error::{Error, Outcome};
 use crate::explain::catalog::Catalog;
 use crate::render::{self, Styling};
 use crate::settings::{Clear, WriteMode};
 use anyhow::Context;
 use apply::PatchResult;
+use futures::StreamExt;
 use plan::{check_verdicts, plan, wanted, Planned};
 use serde_json::json;
 
@@ -57,25 +58,25 @@ impl Confirm for TerminalConfirm {
     }
 }
 
-/// Polls until the cleared objects are gone; returns those that are not, and why.
+/// Watches the cleared objects until they are gone (as `kubectl delete --wait`
+/// does), at most `concurrency` at once; returns those that are not, and why.
 async fn wait_gone(
     cluster: &Cluster,
     planned: &[&Planned],
     timeout: std::time::Duration,
+    concurrency: usize,
 ) -> Vec<(String, String)> {
     let deadline = tokio::time::Instant::now() + timeout;
-    let mut remaining: Vec<&Planned> = planned.to_vec();
-    let mut why: Vec<(String, String)> = Vec::new();
-    loop {
-        why.clear();
-        let mut still = Vec::new();
-        for p in remaining {
-            match objects::metadata(&cluster.client, &p.ty, p.namespace.as_deref(), &p.name).await {
-                Err(ApiFailure::NotFound(_)) => {}
-                Ok(m) if m.uid.as_deref() != Some(&p.uid) => {}
-                Ok(m) => {
+    let outcomes: Vec<(String, Option<String>)> = futures::stream::iter(planned.iter().copied())
+        .map(|p| async move {
+            let ns = p.namespace.as_deref();
+            let left =
+                objects::wait_deleted(&cluster.client, &p.ty, ns, &p.name, &p.uid, deadline).await;
+            let why = match left {
+                Ok(None) => None,
+                Ok(Some(m)) => {
                     let f = m.finalizers.unwrap_or_default();
-                    let reason = if f.iter().any(|x| x == "foregroundDeletion") {
+                    Some(if f.iter().any(|x| x == "foregroundDeletion") {
                         "waiting for its dependents (foregroundDeletion)".to_string()
                     } else if !f.is_empty() {
                         format!("still held by {}", f.join(", "))
@@ -83,22 +84,19 @@ async fn wait_gone(
                         "the namespace controller has not finished yet".into()
                     } else {
                         "still present (graceful deletion in progress?)".into()
-                    };
-                    why.push((p.title(), reason));
-                    still.push(p);
+                    })
                 }
-                Err(e) => {
-                    why.push((p.title(), e.message()));
-                    still.push(p);
-                }
-            }
-        }
-        remaining = still;
-        if remaining.is_empty() || tokio::time::Instant::now() >= deadline {
-            return why;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    }
+                Err(e) => Some(e.message()),
+            };
+            (p.title(), why)
+        })
+        .buffered(concurrency)
+        .collect()
+        .await;
+    outcomes
+        .into_iter()
+        .filter_map(|(title, why)| why.map(|w| (title, w)))
+        .collect()
 }
 
 /// Plans, shows, confirms and applies a `clear`; returns how the run ends.
@@ -281,7 +279,7 @@ pub async fn run_with(
             .filter(|(i, r)| *r == PatchResult::Removed && planned[*i].terminating)
             .map(|(i, _)| &planned[*i])
             .collect();
-        let left = wait_gone(cluster, &expected, timeout).await;
+        let left = wait_gone(cluster, &expected, timeout, concurrency).await;
         for (what, why) in &left {
             eprintln!(
                 "still there after {}: {what}: {why}",

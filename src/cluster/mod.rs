@@ -52,6 +52,7 @@ impl Cluster {
                     error_chain(&e)
                 )
             })?
+            .with_layer(&rate_limit(flags))
             .with_layer(&tower::buffer::BufferLayer::new(256))
             .with_layer(&tower::retry::RetryLayer::new(retry::Throttled::default()))
             .build();
@@ -84,6 +85,19 @@ impl Cluster {
             .map(String::from)
             .ok_or_else(|| "SelfSubjectReview named no user".into())
     }
+}
+
+/// `--qps`/`--burst`: at most BURST requests in any BURST/QPS seconds, for every
+/// request of the run (the limit sits behind the one buffer all requests share).
+fn rate_limit(
+    flags: &Connection,
+) -> tower::util::Either<tower::limit::RateLimitLayer, tower::layer::util::Identity> {
+    if flags.qps == 0 {
+        return tower::util::Either::Right(tower::layer::util::Identity::new());
+    }
+    let burst = u64::from(flags.burst.max(1));
+    let period = std::time::Duration::from_secs_f64(burst as f64 / f64::from(flags.qps));
+    tower::util::Either::Left(tower::limit::RateLimitLayer::new(burst, period))
 }
 
 /// The API of `ty`, in `namespace` when the type is namespaced and one is given,

@@ -3,10 +3,15 @@
 
 use super::names::segment;
 use super::{api_for, ApiFailure, ApiType};
+use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::core::v1::Namespace;
-use kube::api::{Api, DynamicObject, ObjectMeta, Patch, PatchParams, PostParams};
+use kube::api::{
+    Api, DynamicObject, ObjectMeta, Patch, PatchParams, PostParams, WatchEvent, WatchParams,
+};
 use kube::Client;
 use serde_json::Value;
+use std::time::Duration;
+use tokio::time::Instant;
 
 /// Who writes: recorded by the server in `managedFields`.
 pub const FIELD_MANAGER: &str = "kubectl-finalizers";
@@ -78,4 +83,80 @@ pub async fn finalize_namespace(
         .replace_subresource("finalize", &segment(name), &params, body)
         .await?;
     Ok(())
+}
+
+/// How long one watch request may stay open before it is opened again: below the
+/// client's idle timeout, so a quiet object is not mistaken for a dead connection.
+const WATCH_WINDOW: Duration = Duration::from_secs(30);
+
+/// Watches the object (uid `uid`) until it is deleted or `deadline` passes, as
+/// `kubectl delete --wait` does: `None` once it is gone (or replaced by another
+/// object of the same name), else its metadata as last seen.
+pub async fn wait_deleted(
+    client: &Client,
+    ty: &ApiType,
+    namespace: Option<&str>,
+    name: &str,
+    uid: &str,
+    deadline: Instant,
+) -> Result<Option<ObjectMeta>, ApiFailure> {
+    let api = api_for(client, ty, namespace);
+    let mut last = match api.get_metadata(&segment(name)).await {
+        Err(e) => match ApiFailure::from(e) {
+            ApiFailure::NotFound(_) => return Ok(None),
+            other => return Err(other),
+        },
+        Ok(m) if m.metadata.uid.as_deref() != Some(uid) => return Ok(None),
+        Ok(m) => m.metadata,
+    };
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Ok(Some(last));
+        }
+        let window = left.min(WATCH_WINDOW).as_secs().max(1) as u32;
+        let params = WatchParams::default()
+            .fields(&format!("metadata.name={name}"))
+            .timeout(window);
+        let rv = last.resource_version.clone().unwrap_or_default();
+        let mut events = api.watch_metadata(&params, &rv).await?.boxed();
+        let ended = loop {
+            let next = tokio::time::timeout_at(deadline, events.try_next()).await;
+            match next {
+                Err(_) => return Ok(Some(last)),
+                Ok(Ok(Some(WatchEvent::Deleted(o)))) if o.metadata.uid.as_deref() == Some(uid) => {
+                    return Ok(None)
+                }
+                Ok(Ok(Some(WatchEvent::Added(o) | WatchEvent::Modified(o)))) => {
+                    if o.metadata.uid.as_deref() != Some(uid) {
+                        return Ok(None);
+                    }
+                    last = o.metadata;
+                }
+                Ok(Ok(Some(WatchEvent::Bookmark(b)))) => {
+                    last.resource_version = Some(b.metadata.resource_version);
+                }
+                Ok(Ok(Some(WatchEvent::Deleted(_)))) => {}
+                // The server closed the window, or the revision expired: look again.
+                Ok(Ok(Some(WatchEvent::Error(_)))) | Ok(Ok(None)) => break true,
+                Ok(Err(e)) => match ApiFailure::from(e) {
+                    ApiFailure::Timeout(_) | ApiFailure::Connection(_) | ApiFailure::Expired(_) => {
+                        break true
+                    }
+                    other => return Err(other),
+                },
+            }
+        };
+        if ended {
+            // Re-read: the object may have gone while no watch was open.
+            match api.get_metadata(&segment(name)).await {
+                Err(e) => match ApiFailure::from(e) {
+                    ApiFailure::NotFound(_) => return Ok(None),
+                    other => return Err(other),
+                },
+                Ok(m) if m.metadata.uid.as_deref() != Some(uid) => return Ok(None),
+                Ok(m) => last = m.metadata,
+            }
+        }
+    }
 }
