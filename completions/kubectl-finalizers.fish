@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubectl_finalizers_global_optspecs
-    string join \n kubeconfig= context= cluster= user= as= as-group= request-timeout= idle-timeout= qps= burst= color= h/help V/version
+    string join \n kubeconfig= context= cluster= user= s/server= token= certificate-authority= client-certificate= client-key= insecure-skip-tls-verify tls-server-name= username= password= as= as-group= request-timeout= idle-timeout= qps= burst= color= h/help V/version
 end
 
 function __fish_kubectl_finalizers_needs_command
@@ -28,6 +28,14 @@ complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l k
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l context -d 'The name of the kubeconfig context to use' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l cluster -d 'The name of the kubeconfig cluster to use' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l user -d 'The name of the kubeconfig user to use' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -s s -l server -d 'The address and port of the Kubernetes API server' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l token -d 'Bearer token for authentication to the API server' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l certificate-authority -d 'Path to a cert file for the certificate authority' -r -F
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l client-certificate -d 'Path to a client certificate file for TLS' -r -F
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l client-key -d 'Path to a client key file for TLS' -r -F
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l tls-server-name -d 'Server name to use for server certificate validation (default: the server\'s host)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l username -d 'Username for basic authentication to the API server' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l password -d 'Password for basic authentication to the API server' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l as -d 'Username to impersonate for the operation' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l as-group -d 'Group to impersonate for the operation (repeatable)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l request-timeout -d 'Time to wait for a single server request (0: no limit; 30 or 30s, 1m, 500ms)' -r
@@ -37,6 +45,7 @@ complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l b
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l color -d 'When to colour the output (NO_COLOR is honoured in auto mode)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l insecure-skip-tls-verify -d 'If true, the server\'s certificate will not be checked for validity (insecure)'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -s h -l help -d 'Print help'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -s V -l version -d 'Print version'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -f -a "scan" -d 'List every object stuck in Terminating, across all resource types'
@@ -59,6 +68,14 @@ complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand sc
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l context -d 'The name of the kubeconfig context to use' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l cluster -d 'The name of the kubeconfig cluster to use' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l user -d 'The name of the kubeconfig user to use' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -s s -l server -d 'The address and port of the Kubernetes API server' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l token -d 'Bearer token for authentication to the API server' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l certificate-authority -d 'Path to a cert file for the certificate authority' -r -F
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l client-certificate -d 'Path to a client certificate file for TLS' -r -F
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l client-key -d 'Path to a client key file for TLS' -r -F
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l tls-server-name -d 'Server name to use for server certificate validation (default: the server\'s host)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l username -d 'Username for basic authentication to the API server' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l password -d 'Password for basic authentication to the API server' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l as -d 'Username to impersonate for the operation' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l as-group -d 'Group to impersonate for the operation (repeatable)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l request-timeout -d 'Time to wait for a single server request (0: no limit; 30 or 30s, 1m, 500ms)' -r
@@ -72,6 +89,7 @@ complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand sc
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l include-live -d 'Also objects that carry finalizers but are not being deleted (pre-uninstall audit)'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l no-headers -d 'Do not print the table header'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l exit-code -d 'Exit with 5 when something stuck is found (for scripts and CI checks)'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l insecure-skip-tls-verify -d 'If true, the server\'s certificate will not be checked for validity (insecure)'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -s h -l help -d 'Print help'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -s V -l version -d 'Print version'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -s n -l namespace -d 'Only this namespace (and the namespace object itself); default: the whole cluster' -r
@@ -88,6 +106,14 @@ complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand ex
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l context -d 'The name of the kubeconfig context to use' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l cluster -d 'The name of the kubeconfig cluster to use' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l user -d 'The name of the kubeconfig user to use' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -s s -l server -d 'The address and port of the Kubernetes API server' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l token -d 'Bearer token for authentication to the API server' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l certificate-authority -d 'Path to a cert file for the certificate authority' -r -F
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l client-certificate -d 'Path to a client certificate file for TLS' -r -F
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l client-key -d 'Path to a client key file for TLS' -r -F
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l tls-server-name -d 'Server name to use for server certificate validation (default: the server\'s host)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l username -d 'Username for basic authentication to the API server' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l password -d 'Password for basic authentication to the API server' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l as -d 'Username to impersonate for the operation' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l as-group -d 'Group to impersonate for the operation (repeatable)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l request-timeout -d 'Time to wait for a single server request (0: no limit; 30 or 30s, 1m, 500ms)' -r
@@ -99,6 +125,7 @@ always\t''
 never\t''"
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -s A -l all-namespaces -d 'The whole cluster: every namespace and cluster-scoped resources (the default)'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l include-live -d 'Also objects that carry finalizers but are not being deleted (pre-uninstall audit)'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l insecure-skip-tls-verify -d 'If true, the server\'s certificate will not be checked for validity (insecure)'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -s h -l help -d 'Print help'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -s V -l version -d 'Print version'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -s f -l filename -d 'Objects from `scan -o json|yaml` or `explain -o json|yaml` output (\'-\' for stdin)' -r -F
@@ -119,6 +146,14 @@ complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand cl
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l context -d 'The name of the kubeconfig context to use' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l cluster -d 'The name of the kubeconfig cluster to use' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l user -d 'The name of the kubeconfig user to use' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -s s -l server -d 'The address and port of the Kubernetes API server' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l token -d 'Bearer token for authentication to the API server' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l certificate-authority -d 'Path to a cert file for the certificate authority' -r -F
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l client-certificate -d 'Path to a client certificate file for TLS' -r -F
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l client-key -d 'Path to a client key file for TLS' -r -F
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l tls-server-name -d 'Server name to use for server certificate validation (default: the server\'s host)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l username -d 'Username for basic authentication to the API server' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l password -d 'Password for basic authentication to the API server' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l as -d 'Username to impersonate for the operation' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l as-group -d 'Group to impersonate for the operation (repeatable)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l request-timeout -d 'Time to wait for a single server request (0: no limit; 30 or 30s, 1m, 500ms)' -r
@@ -135,12 +170,21 @@ complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand cl
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l force -d 'Clear whatever the evidence says: owners ALIVE, DEGRADED or UNKNOWN, objects still in use, evidence that could not be read (their cleanup will not run)'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l accept-missing-evidence -d 'Clear finalizers named exactly with --finalizer although some evidence could not be read (UNKNOWN owner, unread usage checks); the plan lists what was not read'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l wait -d 'After clearing, wait until the objects are really gone'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l insecure-skip-tls-verify -d 'If true, the server\'s certificate will not be checked for validity (insecure)'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -s V -l version -d 'Print version'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)' -r -F
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l context -d 'The name of the kubeconfig context to use' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l cluster -d 'The name of the kubeconfig cluster to use' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l user -d 'The name of the kubeconfig user to use' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -s s -l server -d 'The address and port of the Kubernetes API server' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l token -d 'Bearer token for authentication to the API server' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l certificate-authority -d 'Path to a cert file for the certificate authority' -r -F
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l client-certificate -d 'Path to a client certificate file for TLS' -r -F
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l client-key -d 'Path to a client key file for TLS' -r -F
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l tls-server-name -d 'Server name to use for server certificate validation (default: the server\'s host)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l username -d 'Username for basic authentication to the API server' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l password -d 'Password for basic authentication to the API server' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l as -d 'Username to impersonate for the operation' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l as-group -d 'Group to impersonate for the operation (repeatable)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l request-timeout -d 'Time to wait for a single server request (0: no limit; 30 or 30s, 1m, 500ms)' -r
@@ -150,6 +194,7 @@ complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand co
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l color -d 'When to colour the output (NO_COLOR is honoured in auto mode)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l insecure-skip-tls-verify -d 'If true, the server\'s certificate will not be checked for validity (insecure)'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -s h -l help -d 'Print help'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -s V -l version -d 'Print version'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand help; and not __fish_seen_subcommand_from scan explain clear completion help" -f -a "scan" -d 'List every object stuck in Terminating, across all resource types'

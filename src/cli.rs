@@ -57,6 +57,42 @@ pub struct KubeFlags {
     #[arg(long, global = true, value_name = "NAME")]
     pub user: Option<String>,
 
+    /// The address and port of the Kubernetes API server
+    #[arg(short = 's', long, global = true, value_name = "URL")]
+    pub server: Option<String>,
+
+    /// Bearer token for authentication to the API server
+    #[arg(long, global = true, value_name = "TOKEN")]
+    pub token: Option<String>,
+
+    /// Path to a cert file for the certificate authority
+    #[arg(long, global = true, value_name = "PATH")]
+    pub certificate_authority: Option<PathBuf>,
+
+    /// Path to a client certificate file for TLS
+    #[arg(long, global = true, value_name = "PATH")]
+    pub client_certificate: Option<PathBuf>,
+
+    /// Path to a client key file for TLS
+    #[arg(long, global = true, value_name = "PATH")]
+    pub client_key: Option<PathBuf>,
+
+    /// If true, the server's certificate will not be checked for validity (insecure)
+    #[arg(long, global = true)]
+    pub insecure_skip_tls_verify: bool,
+
+    /// Server name to use for server certificate validation (default: the server's host)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub tls_server_name: Option<String>,
+
+    /// Username for basic authentication to the API server
+    #[arg(long, global = true, value_name = "NAME")]
+    pub username: Option<String>,
+
+    /// Password for basic authentication to the API server
+    #[arg(long, global = true, value_name = "PASSWORD")]
+    pub password: Option<String>,
+
     /// Username to impersonate for the operation
     #[arg(long = "as", global = true, value_name = "USER")]
     pub as_user: Option<String>,

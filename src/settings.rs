@@ -16,6 +16,8 @@ pub struct Connection {
     pub context: Option<String>,
     pub cluster: Option<String>,
     pub user: Option<String>,
+    /// Overrides of the kubeconfig's cluster and user, as kubectl's flags.
+    pub overrides: Overrides,
     pub as_user: Option<String>,
     pub as_groups: Vec<String>,
     /// Zero: no overall limit.
@@ -27,6 +29,36 @@ pub struct Connection {
     pub burst: u32,
 }
 
+/// `--server`, `--token`, `--certificate-authority`, … : they win over the
+/// kubeconfig, as in kubectl.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub server: Option<String>,
+    pub token: Option<String>,
+    pub certificate_authority: Option<PathBuf>,
+    pub client_certificate: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
+    pub insecure_skip_tls_verify: bool,
+    pub tls_server_name: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<String>,
+}
+
+impl Overrides {
+    /// Whether any cluster or user setting comes from the command line.
+    pub fn any(&self) -> bool {
+        self.server.is_some()
+            || self.token.is_some()
+            || self.certificate_authority.is_some()
+            || self.client_certificate.is_some()
+            || self.client_key.is_some()
+            || self.insecure_skip_tls_verify
+            || self.tls_server_name.is_some()
+            || self.username.is_some()
+            || self.password.is_some()
+    }
+}
+
 impl From<&cli::KubeFlags> for Connection {
     fn from(f: &cli::KubeFlags) -> Connection {
         Connection {
@@ -34,6 +66,17 @@ impl From<&cli::KubeFlags> for Connection {
             context: f.context.clone(),
             cluster: f.cluster.clone(),
             user: f.user.clone(),
+            overrides: Overrides {
+                server: f.server.clone(),
+                token: f.token.clone(),
+                certificate_authority: f.certificate_authority.clone(),
+                client_certificate: f.client_certificate.clone(),
+                client_key: f.client_key.clone(),
+                insecure_skip_tls_verify: f.insecure_skip_tls_verify,
+                tls_server_name: f.tls_server_name.clone(),
+                username: f.username.clone(),
+                password: f.password.clone(),
+            },
             as_user: f.as_user.clone(),
             as_groups: f.as_group.clone(),
             request_timeout: f.request_timeout,

@@ -39,26 +39,125 @@ fn default_kubeconfig_exists() -> bool {
         .unwrap_or(false)
 }
 
+/// The kubeconfig to use: `--kubeconfig`, `KUBECONFIG`, `~/.kube/config`; or, with
+/// none and `--server` given, one made of the flags alone (as kubectl allows).
+fn read_kubeconfig(flags: &Connection) -> anyhow::Result<Option<Kubeconfig>> {
+    if let Some(path) = &flags.kubeconfig {
+        return Ok(Some(Kubeconfig::read_from(path).with_context(|| {
+            format!("reading kubeconfig {}", path.display())
+        })?));
+    }
+    if std::env::var_os("KUBECONFIG").is_some_and(|v| !v.is_empty()) || default_kubeconfig_exists()
+    {
+        return Ok(Some(
+            Kubeconfig::read().context("reading kubeconfig (KUBECONFIG or ~/.kube/config)")?,
+        ));
+    }
+    if flags.overrides.server.is_some() {
+        let empty: Kubeconfig = serde_json::from_value(serde_json::json!({
+            "clusters": [{"name": "command-line", "cluster": {}}],
+            "users": [{"name": "command-line", "user": {}}],
+            "contexts": [{"name": "command-line", "context": {"cluster": "command-line", "user": "command-line"}}],
+            "current-context": "command-line",
+        }))?;
+        return Ok(Some(empty));
+    }
+    Ok(None)
+}
+
+/// Applies kubectl's cluster and user flags to the named cluster and user of `kc`
+/// (creating them when missing), with client-go's rules: a CA flag replaces the
+/// kubeconfig's CA; `--insecure-skip-tls-verify` without one drops it.
+fn apply_overrides(
+    kc: &mut Kubeconfig,
+    cluster: &str,
+    user: &str,
+    o: &crate::settings::Overrides,
+) -> anyhow::Result<()> {
+    if !o.any() {
+        return Ok(());
+    }
+    if o.insecure_skip_tls_verify && o.certificate_authority.is_some() {
+        bail!("specifying a root certificates file with the insecure flag is not allowed");
+    }
+    let path = |p: &std::path::PathBuf| p.to_string_lossy().into_owned();
+    if !kc.clusters.iter().any(|c| c.name == cluster) {
+        kc.clusters.push(serde_json::from_value(
+            serde_json::json!({"name": cluster, "cluster": {}}),
+        )?);
+    }
+    let named = kc
+        .clusters
+        .iter_mut()
+        .find(|c| c.name == cluster)
+        .expect("just ensured");
+    let c = named.cluster.get_or_insert_with(Default::default);
+    if let Some(server) = &o.server {
+        c.server = Some(server.clone());
+    }
+    if let Some(ca) = &o.certificate_authority {
+        c.certificate_authority = Some(path(ca));
+        c.certificate_authority_data = None;
+    }
+    if o.insecure_skip_tls_verify {
+        c.insecure_skip_tls_verify = Some(true);
+        c.certificate_authority = None;
+        c.certificate_authority_data = None;
+    }
+    if let Some(name) = &o.tls_server_name {
+        c.tls_server_name = Some(name.clone());
+    }
+    // The user's credentials, through serde: its secret fields have no setters.
+    let mut auth = match kc.auth_infos.iter().find(|a| a.name == user) {
+        Some(a) => serde_json::to_value(a.auth_info.clone().unwrap_or_default())?,
+        None => serde_json::json!({}),
+    };
+    let set = |auth: &mut serde_json::Value, key: &str, value: String| {
+        auth[key] = serde_json::json!(value)
+    };
+    if let Some(token) = &o.token {
+        set(&mut auth, "token", token.clone());
+        auth.as_object_mut().map(|m| m.remove("tokenFile"));
+    }
+    if let Some(cert) = &o.client_certificate {
+        set(&mut auth, "client-certificate", path(cert));
+        auth.as_object_mut()
+            .map(|m| m.remove("client-certificate-data"));
+    }
+    if let Some(key) = &o.client_key {
+        set(&mut auth, "client-key", path(key));
+        auth.as_object_mut().map(|m| m.remove("client-key-data"));
+    }
+    if let Some(name) = &o.username {
+        set(&mut auth, "username", name.clone());
+    }
+    if let Some(password) = &o.password {
+        set(&mut auth, "password", password.clone());
+    }
+    let auth = serde_json::from_value(auth)?;
+    match kc.auth_infos.iter_mut().find(|a| a.name == user) {
+        Some(a) => a.auth_info = Some(auth),
+        None => kc.auth_infos.push(serde_json::from_value(
+            serde_json::json!({"name": user, "user": {}}),
+        )?),
+    }
+    if let Some(a) = kc.auth_infos.iter_mut().find(|a| a.name == user) {
+        if a.auth_info.is_none() {
+            a.auth_info = Some(Default::default());
+        }
+    }
+    Ok(())
+}
+
 pub async fn load(flags: &Connection) -> anyhow::Result<(Config, Identity)> {
-    let options = KubeConfigOptions {
+    let mut options = KubeConfigOptions {
         context: flags.context.clone(),
         cluster: flags.cluster.clone(),
         user: flags.user.clone(),
     };
-    let kubeconfig = if let Some(path) = &flags.kubeconfig {
-        Some(
-            Kubeconfig::read_from(path)
-                .with_context(|| format!("reading kubeconfig {}", path.display()))?,
-        )
-    } else if std::env::var_os("KUBECONFIG").is_some_and(|v| !v.is_empty())
-        || default_kubeconfig_exists()
-    {
-        Some(Kubeconfig::read().context("reading kubeconfig (KUBECONFIG or ~/.kube/config)")?)
-    } else {
-        None
-    };
+    let kubeconfig = read_kubeconfig(flags)?;
     let (mut config, mut identity) = match kubeconfig {
-        Some(kc) => {
+        Some(mut kc) => {
             let context = options
                 .context
                 .clone()
@@ -79,6 +178,16 @@ pub async fn load(flags: &Connection) -> anyhow::Result<(Config, Identity)> {
                 .clone()
                 .or_else(|| named.as_ref().map(|c| c.cluster.clone()))
                 .unwrap_or_default();
+            if named.is_none() && flags.overrides.server.is_some() {
+                // No usable context: the flags name the cluster and user.
+                let cluster = if cluster_name.is_empty() { "command-line".to_string() } else { cluster_name.clone() };
+                let user_name = if user.is_empty() { "command-line".to_string() } else { user.clone() };
+                apply_overrides(&mut kc, &cluster, &user_name, &flags.overrides)?;
+                options.cluster = Some(cluster);
+                options.user = Some(user_name);
+            } else {
+                apply_overrides(&mut kc, &cluster_name, &user, &flags.overrides)?;
+            }
             if let Some(c) = kc.clusters.iter().find(|c| c.name == cluster_name).and_then(|c| c.cluster.as_ref()) {
                 let has_ca = c.certificate_authority.is_some() || c.certificate_authority_data.is_some();
                 if c.insecure_skip_tls_verify == Some(true) && has_ca {
@@ -105,7 +214,7 @@ pub async fn load(flags: &Connection) -> anyhow::Result<(Config, Identity)> {
         None => match Config::incluster() {
             Ok(c) => (c, Identity { context: "in-cluster".into(), user: "serviceaccount".into(), ..Default::default() }),
             Err(_) => bail!(
-                "no kubeconfig found and not running in a cluster: pass --kubeconfig, set KUBECONFIG, or create ~/.kube/config"
+                "no kubeconfig found and not running in a cluster: pass --kubeconfig (or --server), set KUBECONFIG, or create ~/.kube/config"
             ),
         },
     };
