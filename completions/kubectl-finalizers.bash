@@ -147,7 +147,7 @@ _kubectl__finalizers() {
             return 0
             ;;
         kubectl__subcmd__finalizers__subcmd__clear)
-            opts="-f -n -A -l -y -s -h -V --filename --stuck --namespace --all-namespaces --selector --finalizer --older-than --include-live --concurrency --chunk-size --dry-run --yes --force --accept-missing-evidence --backup-dir --audit-log --wait --timeout --catalog --kubeconfig --context --cluster --user --server --token --certificate-authority --client-certificate --client-key --insecure-skip-tls-verify --tls-server-name --username --password --as --as-group --request-timeout --idle-timeout --qps --burst --color --help --version"
+            opts="-f -n -A -l -y -s -h -V --filename --stuck --namespace --all-namespaces --selector --finalizer --older-than --include-live --concurrency --chunk-size --dry-run --yes --force --allow-other-context --accept-missing-evidence --backup-dir --audit-log --wait --timeout --catalog --kubeconfig --context --cluster --user --server --token --certificate-authority --client-certificate --client-key --insecure-skip-tls-verify --tls-server-name --username --password --as --as-group --request-timeout --idle-timeout --qps --burst --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -617,7 +617,7 @@ _kubectl__finalizers() {
             return 0
             ;;
         kubectl__subcmd__finalizers__subcmd__scan)
-            opts="-n -A -l -o -s -h -V --namespace --all-namespaces --selector --finalizer --older-than --include-live --concurrency --chunk-size --output --no-headers --exit-code --kubeconfig --context --cluster --user --server --token --certificate-authority --client-certificate --client-key --insecure-skip-tls-verify --tls-server-name --username --password --as --as-group --request-timeout --idle-timeout --qps --burst --color --help --version"
+            opts="-n -A -l -o -s -h -V --namespace --all-namespaces --selector --finalizer --older-than --include-live --concurrency --chunk-size --output --no-headers --exit-code --all-contexts --kubeconfig --context --cluster --user --server --token --certificate-authority --client-certificate --client-key --insecure-skip-tls-verify --tls-server-name --username --password --as --as-group --request-timeout --idle-timeout --qps --burst --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -25,7 +25,7 @@ function __fish_kubectl_finalizers_using_subcommand
 end
 
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)' -r -F
-complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l context -d 'The name of the kubeconfig context to use' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l context -d 'The name of the kubeconfig context to use (scan: repeatable, one scan per context)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l cluster -d 'The name of the kubeconfig cluster to use' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -l user -d 'The name of the kubeconfig user to use' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -s s -l server -d 'The address and port of the Kubernetes API server' -r
@@ -65,7 +65,7 @@ json\t''
 yaml\t''
 name\t''"
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)' -r -F
-complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l context -d 'The name of the kubeconfig context to use' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l context -d 'The name of the kubeconfig context to use (scan: repeatable, one scan per context)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l cluster -d 'The name of the kubeconfig cluster to use' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l user -d 'The name of the kubeconfig user to use' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -s s -l server -d 'The address and port of the Kubernetes API server' -r
@@ -89,6 +89,7 @@ complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand sc
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l include-live -d 'Also objects that carry finalizers but are not being deleted (pre-uninstall audit)'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l no-headers -d 'Do not print the table header'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l exit-code -d 'Exit with 5 when something stuck is found (for scripts and CI checks)'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l all-contexts -d 'Scan every context of the kubeconfig (concurrently; a CONTEXT column)'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l insecure-skip-tls-verify -d 'If true, the server\'s certificate will not be checked for validity (insecure)'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -s h -l help -d 'Print help'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -s V -l version -d 'Print version'
@@ -103,7 +104,7 @@ json\t''
 yaml\t''"
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l catalog -d 'Extra finalizer catalogue (YAML, same format as the built-in one; repeatable)' -r -F
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)' -r -F
-complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l context -d 'The name of the kubeconfig context to use' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l context -d 'The name of the kubeconfig context to use (scan: repeatable, one scan per context)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l cluster -d 'The name of the kubeconfig cluster to use' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l user -d 'The name of the kubeconfig user to use' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -s s -l server -d 'The address and port of the Kubernetes API server' -r
@@ -143,7 +144,7 @@ complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand cl
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l timeout -d 'How long --wait waits' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l catalog -d 'Extra finalizer catalogue (YAML; repeatable)' -r -F
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)' -r -F
-complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l context -d 'The name of the kubeconfig context to use' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l context -d 'The name of the kubeconfig context to use (scan: repeatable, one scan per context)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l cluster -d 'The name of the kubeconfig cluster to use' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l user -d 'The name of the kubeconfig user to use' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -s s -l server -d 'The address and port of the Kubernetes API server' -r
@@ -168,13 +169,14 @@ complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand cl
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l include-live -d 'Also objects that carry finalizers but are not being deleted (pre-uninstall audit)'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -s y -l yes -d 'Do not ask for confirmation (required without a terminal)'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l force -d 'Clear whatever the evidence says: owners ALIVE, DEGRADED or UNKNOWN, objects still in use, evidence that could not be read (their cleanup will not run)'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l allow-other-context -d 'With -f: accept items a scan of another context (or API server) wrote'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l accept-missing-evidence -d 'Clear finalizers named exactly with --finalizer although some evidence could not be read (UNKNOWN owner, unread usage checks); the plan lists what was not read'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l wait -d 'After clearing, wait until the objects are really gone'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l insecure-skip-tls-verify -d 'If true, the server\'s certificate will not be checked for validity (insecure)'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -s V -l version -d 'Print version'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)' -r -F
-complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l context -d 'The name of the kubeconfig context to use' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l context -d 'The name of the kubeconfig context to use (scan: repeatable, one scan per context)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l cluster -d 'The name of the kubeconfig cluster to use' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l user -d 'The name of the kubeconfig user to use' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -s s -l server -d 'The address and port of the Kubernetes API server' -r

@@ -45,9 +45,9 @@ pub struct KubeFlags {
     #[arg(long, global = true, value_name = "PATH")]
     pub kubeconfig: Option<PathBuf>,
 
-    /// The name of the kubeconfig context to use
+    /// The name of the kubeconfig context to use (scan: repeatable, one scan per context)
     #[arg(long, global = true, value_name = "NAME")]
-    pub context: Option<String>,
+    pub context: Vec<String>,
 
     /// The name of the kubeconfig cluster to use
     #[arg(long, global = true, value_name = "NAME")]
@@ -218,6 +218,10 @@ pub struct ClearArgs {
     #[arg(long)]
     pub force: bool,
 
+    /// With -f: accept items a scan of another context (or API server) wrote
+    #[arg(long, requires = "filename")]
+    pub allow_other_context: bool,
+
     /// Clear finalizers named exactly with --finalizer although some evidence could
     /// not be read (UNKNOWN owner, unread usage checks); the plan lists what was not read
     #[arg(long)]
@@ -386,6 +390,10 @@ pub struct ScanArgs {
     /// Exit with 5 when something stuck is found (for scripts and CI checks)
     #[arg(long)]
     pub exit_code: bool,
+
+    /// Scan every context of the kubeconfig (concurrently; a CONTEXT column)
+    #[arg(long)]
+    pub all_contexts: bool,
 }
 
 #[cfg(test)]
@@ -417,7 +425,7 @@ mod tests {
             "wide",
         ])
         .unwrap();
-        assert_eq!(cli.kube.context.as_deref(), Some("prod"));
+        assert_eq!(cli.kube.context, ["prod"]);
         assert_eq!(cli.kube.request_timeout, Duration::from_secs(30));
         assert_eq!(cli.kube.as_group, ["ops"]);
         let Command::Scan(scan) = cli.command else {

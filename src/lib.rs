@@ -27,9 +27,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
     let connection = Connection::from(&cli.kube);
     let styling = Styling::detect(cli.color);
     match cli.command {
-        Command::Scan(args) => run_scan(&connection, &styling, args).await,
-        Command::Explain(args) => run_explain(&connection, &styling, args).await,
-        Command::Clear(args) => run_clear(&connection, &styling, args).await,
+        Command::Scan(args) => run_scan(&connection, &cli.kube.context, &styling, args).await,
+        Command::Explain(args) => {
+            one_context(&cli.kube.context)?;
+            run_explain(&connection, &styling, args).await
+        }
+        Command::Clear(args) => {
+            one_context(&cli.kube.context)?;
+            run_clear(&connection, &styling, args).await
+        }
         Command::Completion { shell } => {
             render::emit(&complete::script(shell))?;
             Ok(Outcome::Done)
@@ -81,20 +87,61 @@ async fn run_explain(
     Ok(Outcome::Done)
 }
 
+/// Only `scan` works on several contexts at once.
+fn one_context(contexts: &[String]) -> Result<(), error::Error> {
+    if contexts.len() > 1 {
+        return Err(error::Error::Usage(format!(
+            "--context is given {} times: only scan takes several (explain and clear work on one cluster)",
+            contexts.len()
+        )));
+    }
+    Ok(())
+}
+
 async fn run_scan(
     connection: &Connection,
+    cli_contexts: &[String],
     styling: &Styling,
     args: ScanArgs,
 ) -> anyhow::Result<Outcome> {
     let selection = Selection::from(&args.selection);
-    let cluster = Cluster::connect(connection).await?;
-    let progress = render::progress(styling, "scanning resource types");
-    let report = scan::scan(&cluster, &selection, &progress).await;
-    progress.finish_and_clear();
-    let report = report?;
+    let contexts = if args.all_contexts {
+        if !cli_contexts.is_empty() {
+            return Err(error::Error::Usage(
+                "--all-contexts and --context: give one or the other".into(),
+            )
+            .into());
+        }
+        cluster::config::context_names(connection)?
+    } else {
+        cli_contexts.to_vec()
+    };
+    let (report, identity) = if contexts.len() > 1 {
+        let report = scan::scan_fleet(&contexts, connection, &selection).await;
+        let identity = model::Identity {
+            context: contexts.join(","),
+            ..Default::default()
+        };
+        (report, identity)
+    } else {
+        let connection = Connection {
+            context: contexts.first().cloned().or(connection.context.clone()),
+            ..connection.clone()
+        };
+        let cluster = Cluster::connect(&connection).await?;
+        let progress = render::progress(styling, "scanning resource types");
+        let report = scan::scan(&cluster, &selection, &progress).await;
+        progress.finish_and_clear();
+        let mut report = report?;
+        for o in &mut report.items {
+            o.context = Some(cluster.identity.context.clone());
+            o.server = Some(cluster.identity.server.clone());
+        }
+        (report, cluster.identity)
+    };
     let text = render::scan::render(
         &report,
-        &cluster.identity,
+        &identity,
         args.output.output,
         args.output.no_headers,
     )?;

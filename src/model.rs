@@ -46,6 +46,9 @@ pub struct Problem {
     pub code: Option<u16>,
     pub reason: String,
     pub message: String,
+    /// In a fleet scan: the context it belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
 }
 
 impl Problem {
@@ -55,6 +58,7 @@ impl Problem {
             code,
             reason: reason.into(),
             message: message.into(),
+            context: None,
         }
     }
 }
@@ -103,6 +107,12 @@ pub struct StuckObject {
     /// these (absent: every entry in `finalizers` and `specFinalizers`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matched_finalizers: Option<Vec<String>>,
+    /// The kubeconfig context and API server it was found in: `clear -f` refuses
+    /// an item from another cluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
 }
 
 impl StuckObject {

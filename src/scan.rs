@@ -96,6 +96,8 @@ pub fn select(
             Vec::new()
         },
         matched_finalizers,
+        context: None,
+        server: None,
     })
 }
 
@@ -137,6 +139,8 @@ pub struct ScanReport {
     pub items: Vec<StuckObject>,
     pub problems: Vec<Problem>,
     pub types_scanned: usize,
+    /// The contexts of a fleet scan (empty for one cluster).
+    pub contexts: Vec<String>,
 }
 
 impl ScanReport {
@@ -153,6 +157,74 @@ pub async fn scan(
 ) -> anyhow::Result<ScanReport> {
     let catalog = discovery::discover(&cluster.client, selection.concurrency).await?;
     Ok(scan_types(cluster, &catalog, selection, progress).await)
+}
+
+/// Scans several contexts of the kubeconfig at once (`--context A --context B`,
+/// `--all-contexts`), at most four at a time. Items and problems carry their
+/// context and server; a context that cannot be reached is a problem of its own
+/// and does not stop the others.
+pub async fn scan_fleet(
+    contexts: &[String],
+    connection: &crate::settings::Connection,
+    selection: &Selection,
+) -> ScanReport {
+    let results: Vec<(String, anyhow::Result<(Cluster, ScanReport)>)> =
+        stream::iter(contexts.iter().cloned())
+            .map(|context| async move {
+                let conn = crate::settings::Connection {
+                    context: Some(context.clone()),
+                    ..connection.clone()
+                };
+                let result = async {
+                    let cluster = Cluster::connect(&conn).await?;
+                    let report = scan(&cluster, selection, &crate::model::NoProgress).await?;
+                    Ok((cluster, report))
+                }
+                .await;
+                (context, result)
+            })
+            .buffer_unordered(4)
+            .collect()
+            .await;
+    let mut fleet = ScanReport {
+        contexts: contexts.to_vec(),
+        ..Default::default()
+    };
+    for (context, result) in results {
+        match result {
+            Ok((cluster, report)) => {
+                fleet.types_scanned += report.types_scanned;
+                fleet.items.extend(report.items.into_iter().map(|mut o| {
+                    o.context = Some(context.clone());
+                    o.server = Some(cluster.identity.server.clone());
+                    o
+                }));
+                fleet
+                    .problems
+                    .extend(report.problems.into_iter().map(|mut p| {
+                        p.context = Some(context.clone());
+                        p
+                    }));
+            }
+            Err(e) => {
+                let mut p = Problem::new(
+                    &format!("context {context}"),
+                    None,
+                    "ConnectionFailed",
+                    &format!("{e:#}"),
+                );
+                p.context = Some(context);
+                fleet.problems.push(p);
+            }
+        }
+    }
+    fleet
+        .items
+        .sort_by_key(|o| (o.context.clone(), sort_key(o)));
+    fleet
+        .problems
+        .sort_by(|a, b| (&a.context, &a.scope).cmp(&(&b.context, &b.scope)));
+    fleet
 }
 
 /// Scans the types of an already discovered catalog.

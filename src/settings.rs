@@ -63,7 +63,7 @@ impl From<&cli::KubeFlags> for Connection {
     fn from(f: &cli::KubeFlags) -> Connection {
         Connection {
             kubeconfig: f.kubeconfig.clone(),
-            context: f.context.clone(),
+            context: f.context.first().cloned(),
             cluster: f.cluster.clone(),
             user: f.user.clone(),
             overrides: Overrides {
@@ -195,6 +195,8 @@ pub struct Clear {
     pub yes: bool,
     pub force: bool,
     pub accept_missing_evidence: bool,
+    /// `-f` items from another context or server are accepted.
+    pub allow_other_context: bool,
     pub backup_dir: Option<PathBuf>,
     pub audit_log: Option<PathBuf>,
     /// `--wait` and how long.
@@ -225,6 +227,7 @@ impl TryFrom<&cli::ClearArgs> for Clear {
             yes: a.yes,
             force: a.force,
             accept_missing_evidence: a.accept_missing_evidence,
+            allow_other_context: a.allow_other_context,
             backup_dir: a.backup_dir.clone(),
             audit_log: a.audit_log.clone(),
             wait: a.wait.then_some(a.timeout),

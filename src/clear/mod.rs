@@ -356,6 +356,7 @@ mod tests {
             yes: false,
             force: false,
             accept_missing_evidence: false,
+            allow_other_context: false,
             backup_dir: Some(dir.path().join("backups")),
             audit_log: Some(dir.path().join("audit.jsonl")),
             wait: None,

@@ -134,6 +134,28 @@ fn parse_input(text: &str, origin: &str) -> Result<Vec<StuckObject>, Error> {
     Ok(doc.items)
 }
 
+/// A reviewed file applies to the cluster it was read from: items that name
+/// another API server (or, without one, another context) are refused.
+fn same_cluster(items: &[StuckObject], cluster: &Cluster) -> Result<(), Error> {
+    let here = &cluster.identity;
+    let other = items.iter().find(|i| match (&i.server, &i.context) {
+        (Some(server), _) => *server != here.server,
+        (None, Some(context)) => *context != here.context,
+        (None, None) => false,
+    });
+    match other {
+        None => Ok(()),
+        Some(i) => {
+            let context = i.context.as_deref().unwrap_or("?");
+            let server = i.server.as_deref().unwrap_or("?");
+            Err(Error::Usage(format!(
+                "{}/{} in the file was found in context {context} ({server}), but this run is connected to context {} ({}): use --context {context}, or --allow-other-context if they are the same cluster",
+                i.resource, i.name, here.context, here.server
+            )))
+        }
+    }
+}
+
 /// What to read: type, namespace, name, and the uid the input expects (from -f).
 pub struct Wanted {
     ty: ApiType,
@@ -176,7 +198,13 @@ pub async fn wanted(
         ));
     }
     let (items, problems, from_file) = match &settings.source {
-        Source::File(path) => (read_input(path)?, Vec::new(), true),
+        Source::File(path) => {
+            let items = read_input(path)?;
+            if !settings.allow_other_context {
+                same_cluster(&items, cluster)?;
+            }
+            (items, Vec::new(), true)
+        }
         _ => {
             let report = scan::scan_types(cluster, api, &settings.selection, progress).await;
             (report.items, report.problems, false)

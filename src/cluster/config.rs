@@ -39,6 +39,13 @@ fn default_kubeconfig_exists() -> bool {
         .unwrap_or(false)
 }
 
+/// Every context of the kubeconfig, in its order (`scan --all-contexts`).
+pub fn context_names(flags: &Connection) -> anyhow::Result<Vec<String>> {
+    let kc = read_kubeconfig(flags)?
+        .ok_or_else(|| anyhow::anyhow!("--all-contexts needs a kubeconfig: pass --kubeconfig, set KUBECONFIG, or create ~/.kube/config"))?;
+    Ok(kc.contexts.into_iter().map(|c| c.name).collect())
+}
+
 /// The kubeconfig to use: `--kubeconfig`, `KUBECONFIG`, `~/.kube/config`; or, with
 /// none and `--server` given, one made of the flags alone (as kubectl allows).
 fn read_kubeconfig(flags: &Connection) -> anyhow::Result<Option<Kubeconfig>> {

@@ -74,7 +74,7 @@ pub fn emit(text: &str) -> std::io::Result<()> {
 /// Warnings about what could not be read, grouped per API group, on stderr.
 pub fn warn_problems(problems: &[Problem]) {
     use std::collections::BTreeMap;
-    type Cause = (String, Option<u16>, String);
+    type Cause = (Option<String>, String, Option<u16>, String);
     let mut by_cause: BTreeMap<Cause, (Vec<String>, String)> = BTreeMap::new();
     for p in problems {
         // `resource.group` (list failures) or `group/version` (discovery failures).
@@ -86,14 +86,18 @@ pub fn warn_problems(problems: &[Problem]) {
             },
         };
         let entry = by_cause
-            .entry((group, p.code, p.reason.clone()))
+            .entry((p.context.clone(), group, p.code, p.reason.clone()))
             .or_insert_with(|| (Vec::new(), p.message.clone()));
         entry.0.push(what);
     }
-    for ((group, code, reason), (what, message)) in &by_cause {
+    for ((context, group, code, reason), (what, message)) in &by_cause {
         let code = code.map(|c| format!("{c} ")).unwrap_or_default();
+        let context = context
+            .as_ref()
+            .map(|c| format!("context {c}: "))
+            .unwrap_or_default();
         eprintln!(
-            "warning: {group}: could not read {} ({code}{reason}): {message}",
+            "warning: {context}{group}: could not read {} ({code}{reason}): {message}",
             what.join(", ")
         );
     }

@@ -33,6 +33,9 @@ pub struct ScanMetadata {
     /// False when some resource types could not be read (see `problems`).
     pub complete: bool,
     pub resource_types_scanned: usize,
+    /// A fleet scan's contexts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contexts: Vec<String>,
 }
 
 fn state(o: &StuckObject) -> String {
@@ -62,14 +65,16 @@ pub fn render(
     Ok(match format {
         OutputFormat::Table | OutputFormat::Wide => {
             let wide = format == OutputFormat::Wide;
-            let mut headers = vec![
+            let fleet = report.contexts.len() > 1;
+            let mut headers = if fleet { vec!["CONTEXT"] } else { Vec::new() };
+            headers.extend([
                 "NAMESPACE",
                 "KIND",
                 "NAME",
                 "TERMINATING",
                 "FINALIZERS",
                 "REASON",
-            ];
+            ]);
             if wide {
                 headers.extend(["UID", "MESSAGE"]);
             }
@@ -77,14 +82,19 @@ pub fn render(
                 .items
                 .iter()
                 .map(|o| {
-                    let mut row = vec![
+                    let mut row = if fleet {
+                        vec![o.context.clone().unwrap_or_default()]
+                    } else {
+                        Vec::new()
+                    };
+                    row.extend([
                         o.namespace.clone().unwrap_or_else(|| "-".into()),
                         o.qualified_kind(),
                         o.name.clone(),
                         state(o),
                         o.all_finalizers().cloned().collect::<Vec<_>>().join(","),
                         reason(o),
-                    ];
+                    ]);
                     if wide {
                         row.push(o.uid.clone());
                         let messages: Vec<&str> =
@@ -121,6 +131,7 @@ pub fn render(
                         .to_string(),
                     complete: report.complete(),
                     resource_types_scanned: report.types_scanned,
+                    contexts: report.contexts.clone(),
                 },
                 items: report.items.clone(),
                 problems: report.problems.clone(),
