@@ -57,13 +57,17 @@ complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand sc
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -s l -l selector -d 'Label selector, as in kubectl (e.g. -l app=web,tier!=db)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l finalizer -d 'Only objects held by a finalizer matching this glob (* and ?; repeatable)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l older-than -d 'Only objects terminating for longer than this (e.g. 30m, 2h, 3d)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l ignore-group -d 'Leave out an API group: neither listed nor counted as unreadable (repeatable; e.g. metrics.k8s.io behind a broken APIService)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l ignore-type -d 'Leave out a resource type: plural, plural.group or kind (repeatable)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l concurrency -d 'Resource types listed at the same time' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l chunk-size -d 'Objects per list request (as kubectl\'s --chunk-size)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -s o -l output -d 'Output format' -r -f -a "table\t''
 wide\t''
 json\t''
 yaml\t''
-name\t''"
+name\t''
+summary\t'Counts by finalizer (with its catalogued owner) and by namespace'
+openmetrics\t'OpenMetrics text for a textfile collector or a Pushgateway'"
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)' -r -F
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l context -d 'The name of the kubeconfig context to use (scan: repeatable, one scan per context)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l cluster -d 'The name of the kubeconfig cluster to use' -r
@@ -91,12 +95,14 @@ complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand sc
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l exit-code -d 'Exit with 5 when something stuck is found (for scripts and CI checks)'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l all-contexts -d 'Scan every context of the kubeconfig (concurrently; a CONTEXT column)'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l insecure-skip-tls-verify -d 'If true, the server\'s certificate will not be checked for validity (insecure)'
-complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -s h -l help -d 'Print help'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -s V -l version -d 'Print version'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -s n -l namespace -d 'Only this namespace (and the namespace object itself); default: the whole cluster' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -s l -l selector -d 'Label selector, as in kubectl (e.g. -l app=web,tier!=db)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l finalizer -d 'Only objects held by a finalizer matching this glob (* and ?; repeatable)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l older-than -d 'Only objects terminating for longer than this (e.g. 30m, 2h, 3d)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l ignore-group -d 'Leave out an API group: neither listed nor counted as unreadable (repeatable; e.g. metrics.k8s.io behind a broken APIService)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l ignore-type -d 'Leave out a resource type: plural, plural.group or kind (repeatable)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l concurrency -d 'Resource types listed at the same time' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l chunk-size -d 'Objects per list request (as kubectl\'s --chunk-size)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -s o -l output -d 'Output format' -r -f -a "text\t''
@@ -134,6 +140,8 @@ complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand cl
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -s l -l selector -d 'Label selector, as in kubectl (e.g. -l app=web,tier!=db)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l finalizer -d 'Only objects held by a finalizer matching this glob (* and ?; repeatable)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l older-than -d 'Only objects terminating for longer than this (e.g. 30m, 2h, 3d)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l ignore-group -d 'Leave out an API group: neither listed nor counted as unreadable (repeatable; e.g. metrics.k8s.io behind a broken APIService)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l ignore-type -d 'Leave out a resource type: plural, plural.group or kind (repeatable)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l concurrency -d 'Resource types listed at the same time' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l chunk-size -d 'Objects per list request (as kubectl\'s --chunk-size)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l dry-run -d 'Plan only (client, the default when given bare), or let the server check it (server)' -r -f -a "none\t'Send the patches for real'

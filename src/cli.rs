@@ -308,7 +308,14 @@ Examples:
   kubectl finalizers scan --include-live --finalizer '*.cert-manager.io*'
 
   # In a script: fail when something is stuck, keep the list for review
-  kubectl finalizers scan -o json --exit-code > stuck.json";
+  kubectl finalizers scan -o json --exit-code > stuck.json
+
+  # Patrol from cron: metrics for a Pushgateway, a known-broken API left out
+  kubectl finalizers scan -o openmetrics --ignore-group metrics.k8s.io \\
+    | curl --data-binary @- http://pushgateway:9091/metrics/job/kubectl-finalizers
+
+  # Every context of the kubeconfig, one table
+  kubectl finalizers scan --all-contexts -o summary";
 
 /// Which objects to look at: shared by scan, explain and clear.
 #[derive(Args, Debug, Clone, Default)]
@@ -343,6 +350,15 @@ pub struct Selection {
     #[arg(long)]
     pub include_live: bool,
 
+    /// Leave out an API group: neither listed nor counted as unreadable (repeatable;
+    /// e.g. metrics.k8s.io behind a broken APIService)
+    #[arg(long = "ignore-group", value_name = "GROUP")]
+    pub ignore_groups: Vec<String>,
+
+    /// Leave out a resource type: plural, plural.group or kind (repeatable)
+    #[arg(long = "ignore-type", value_name = "TYPE")]
+    pub ignore_types: Vec<String>,
+
     /// Resource types listed at the same time
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
@@ -370,6 +386,10 @@ pub enum OutputFormat {
     Json,
     Yaml,
     Name,
+    /// Counts by finalizer (with its catalogued owner) and by namespace
+    Summary,
+    /// OpenMetrics text for a textfile collector or a Pushgateway
+    Openmetrics,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

@@ -139,11 +139,14 @@ async fn run_scan(
         }
         (report, cluster.identity)
     };
+    let catalog = explain::catalog::Catalog::load(&[])?;
+    let owner = |f: &str| catalog.lookup(f).map(|e| e.owner.clone());
     let text = render::scan::render(
         &report,
         &identity,
         args.output.output,
         args.output.no_headers,
+        &owner,
     )?;
     render::emit(&text)?;
     if report.items.is_empty()

@@ -240,6 +240,7 @@ pub async fn scan_types(
         .types
         .iter()
         .filter(|t| t.can("list"))
+        .filter(|t| !selection.ignores(t))
         .filter(|t| namespace.is_none() || t.namespaced || t.is_namespace())
         .collect();
     progress.set_length(types.len() as u64);
@@ -275,7 +276,12 @@ pub async fn scan_types(
         .collect()
         .await;
     let mut report = ScanReport {
-        problems: catalog.problems.clone(),
+        problems: catalog
+            .problems
+            .iter()
+            .filter(|p| !selection.ignores_scope(&p.scope))
+            .cloned()
+            .collect(),
         types_scanned: types.len(),
         ..Default::default()
     };

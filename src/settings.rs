@@ -134,6 +134,9 @@ pub struct Selection {
     pub include_live: bool,
     pub concurrency: usize,
     pub chunk_size: u32,
+    /// API groups and resource types left out of the scan entirely.
+    pub ignore_groups: Vec<String>,
+    pub ignore_types: Vec<String>,
 }
 
 impl From<&cli::Selection> for Selection {
@@ -146,6 +149,8 @@ impl From<&cli::Selection> for Selection {
             include_live: s.include_live,
             concurrency: usize::from(s.concurrency),
             chunk_size: s.chunk_size,
+            ignore_groups: s.ignore_groups.clone(),
+            ignore_types: s.ignore_types.clone(),
         }
     }
 }
@@ -154,6 +159,30 @@ impl Selection {
     /// The namespace of `TYPE/NAME` arguments: `-n`, else the context's, as kubectl does.
     pub fn target_namespace<'a>(&'a self, context_default: &'a str) -> &'a str {
         self.namespace.as_deref().unwrap_or(context_default)
+    }
+
+    /// Whether `--ignore-group`/`--ignore-type` leave this type out.
+    pub fn ignores(&self, ty: &crate::cluster::ApiType) -> bool {
+        self.ignore_groups.iter().any(|g| *g == ty.group)
+            || self.ignore_types.iter().any(|t| {
+                let t = t.to_lowercase();
+                t == ty.qualified_resource()
+                    || (ty.group.is_empty() && t == ty.plural)
+                    || t == ty.kind.to_lowercase()
+            })
+    }
+
+    /// Whether a problem's scope (`group/version` or `resource.group`) is left out.
+    pub fn ignores_scope(&self, scope: &str) -> bool {
+        let group = match scope.split_once('/') {
+            Some((g, _)) => g,
+            None => scope.split_once('.').map_or("", |(_, g)| g),
+        };
+        self.ignore_groups.iter().any(|g| g == group)
+            || self
+                .ignore_types
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(scope))
     }
 
     /// The same selection narrowed to one namespace.

@@ -61,8 +61,11 @@ pub fn render(
     identity: &Identity,
     format: OutputFormat,
     no_headers: bool,
+    owner: &dyn Fn(&str) -> Option<String>,
 ) -> anyhow::Result<String> {
     Ok(match format {
+        OutputFormat::Summary => super::patrol::summary(report, owner),
+        OutputFormat::Openmetrics => super::patrol::openmetrics(report),
         OutputFormat::Table | OutputFormat::Wide => {
             let wide = format == OutputFormat::Wide;
             let fleet = report.contexts.len() > 1;
