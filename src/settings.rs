@@ -163,7 +163,7 @@ impl Selection {
 
     /// Whether `--ignore-group`/`--ignore-type` leave this type out.
     pub fn ignores(&self, ty: &crate::cluster::ApiType) -> bool {
-        self.ignore_groups.iter().any(|g| *g == ty.group)
+        self.ignore_groups.contains(&ty.group)
             || self.ignore_types.iter().any(|t| {
                 let t = t.to_lowercase();
                 t == ty.qualified_resource()
