@@ -403,12 +403,20 @@ _kubectl__finalizers() {
             return 0
             ;;
         kubectl__subcmd__finalizers__subcmd__explain)
-            opts="-n -A -l -o -s -h -V --namespace --all-namespaces --selector --finalizer --older-than --include-live --ignore-group --ignore-type --concurrency --chunk-size --output --catalog --kubeconfig --context --cluster --user --server --token --certificate-authority --client-certificate --client-key --insecure-skip-tls-verify --tls-server-name --username --password --as --as-group --request-timeout --idle-timeout --qps --burst --color --help --version"
+            opts="-f -n -A -l -o -s -h -V --filename --namespace --all-namespaces --selector --finalizer --older-than --include-live --ignore-group --ignore-type --concurrency --chunk-size --output --catalog --kubeconfig --context --cluster --user --server --token --certificate-authority --client-certificate --client-key --insecure-skip-tls-verify --tls-server-name --username --password --as --as-group --request-timeout --idle-timeout --qps --burst --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --filename)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --namespace)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -633,7 +641,7 @@ _kubectl__finalizers() {
             return 0
             ;;
         kubectl__subcmd__finalizers__subcmd__scan)
-            opts="-n -A -l -o -s -h -V --namespace --all-namespaces --selector --finalizer --older-than --include-live --ignore-group --ignore-type --concurrency --chunk-size --output --no-headers --exit-code --all-contexts --kubeconfig --context --cluster --user --server --token --certificate-authority --client-certificate --client-key --insecure-skip-tls-verify --tls-server-name --username --password --as --as-group --request-timeout --idle-timeout --qps --burst --color --help --version"
+            opts="-n -A -l -o -s -h -V --namespace --all-namespaces --selector --finalizer --older-than --include-live --ignore-group --ignore-type --concurrency --chunk-size --output --no-headers --exit-code --all-contexts --with-evidence --kubeconfig --context --cluster --user --server --token --certificate-authority --client-certificate --client-key --insecure-skip-tls-verify --tls-server-name --username --password --as --as-group --request-timeout --idle-timeout --qps --burst --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -94,9 +94,11 @@ complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand sc
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l no-headers -d 'Do not print the table header'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l exit-code -d 'Exit with 5 when something stuck is found (for scripts and CI checks)'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l all-contexts -d 'Scan every context of the kubeconfig (concurrently; a CONTEXT column)'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l with-evidence -d 'With -o json|yaml: also capture the evidence explain needs (no Secret data, no pod specs), for `explain -f` without access to the cluster'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l insecure-skip-tls-verify -d 'If true, the server\'s certificate will not be checked for validity (insecure)'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -s V -l version -d 'Print version'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -s f -l filename -d 'Explain offline, from `scan --with-evidence -o json|yaml` output (\'-\' for stdin)' -r -F
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -s n -l namespace -d 'Only this namespace (and the namespace object itself); default: the whole cluster' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -s l -l selector -d 'Label selector, as in kubectl (e.g. -l app=web,tier!=db)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l finalizer -d 'Only objects held by a finalizer matching this glob (* and ?; repeatable)' -r

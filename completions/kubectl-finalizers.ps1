@@ -92,6 +92,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-finalizers' -ScriptBloc
             [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'Do not print the table header')
             [CompletionResult]::new('--exit-code', '--exit-code', [CompletionResultType]::ParameterName, 'Exit with 5 when something stuck is found (for scripts and CI checks)')
             [CompletionResult]::new('--all-contexts', '--all-contexts', [CompletionResultType]::ParameterName, 'Scan every context of the kubeconfig (concurrently; a CONTEXT column)')
+            [CompletionResult]::new('--with-evidence', '--with-evidence', [CompletionResultType]::ParameterName, 'With -o json|yaml: also capture the evidence explain needs (no Secret data, no pod specs), for `explain -f` without access to the cluster')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'If true, the server''s certificate will not be checked for validity (insecure)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -100,6 +101,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-finalizers' -ScriptBloc
             break
         }
         'kubectl-finalizers;explain' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Explain offline, from `scan --with-evidence -o json|yaml` output (''-'' for stdin)')
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Explain offline, from `scan --with-evidence -o json|yaml` output (''-'' for stdin)')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Only this namespace (and the namespace object itself); default: the whole cluster')
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Only this namespace (and the namespace object itself); default: the whole cluster')
             [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Label selector, as in kubectl (e.g. -l app=web,tier!=db)')

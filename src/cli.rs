@@ -266,13 +266,26 @@ Examples:
   kubectl finalizers explain --finalizer finalizer.acme.cert-manager.io
 
   # For a runbook or a ticket
-  kubectl finalizers explain -o json > triage.json";
+  kubectl finalizers explain -o json > triage.json
+
+  # Hand the incident to someone without access: capture, then explain offline
+  kubectl finalizers scan --with-evidence -o json > snapshot.json
+  kubectl finalizers explain -f snapshot.json";
 
 #[derive(Args, Debug)]
 pub struct ExplainArgs {
     /// Objects to explain: TYPE/NAME, or TYPE NAME… (default: everything stuck)
     #[arg(value_name = "TYPE/NAME")]
     pub targets: Vec<String>,
+
+    /// Explain offline, from `scan --with-evidence -o json|yaml` output ('-' for stdin)
+    #[arg(
+        short = 'f',
+        long = "filename",
+        value_name = "FILE",
+        conflicts_with = "targets"
+    )]
+    pub filename: Option<PathBuf>,
 
     #[command(flatten)]
     pub selection: Selection,
@@ -414,6 +427,11 @@ pub struct ScanArgs {
     /// Scan every context of the kubeconfig (concurrently; a CONTEXT column)
     #[arg(long)]
     pub all_contexts: bool,
+
+    /// With -o json|yaml: also capture the evidence explain needs (no Secret data,
+    /// no pod specs), for `explain -f` without access to the cluster
+    #[arg(long)]
+    pub with_evidence: bool,
 }
 
 #[cfg(test)]

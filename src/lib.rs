@@ -65,6 +65,11 @@ async fn run_explain(
     cluster::resolve::check_names(&args.targets)?;
     let selection = Selection::from(&args.selection);
     let catalog = explain::catalog::Catalog::load(&args.catalogs)?;
+    if let Some(path) = &args.filename {
+        // Offline: the verdicts the captured evidence supports, no cluster at all.
+        let (report, identity) = explain::offline(path, &catalog, &selection)?;
+        return finish_explain(&report, &identity, args.output, styling);
+    }
     let cluster = Cluster::connect(connection).await?;
     let progress = render::progress(styling, "gathering evidence");
     let request = explain::Request {
@@ -75,7 +80,16 @@ async fn run_explain(
     let report = explain::explain(&cluster, &request, &progress).await;
     progress.finish_and_clear();
     let report = report?;
-    let text = render::explain::render(&report, &cluster.identity, args.output, styling.color)?;
+    finish_explain(&report, &cluster.identity, args.output, styling)
+}
+
+fn finish_explain(
+    report: &explain::ExplainReport,
+    identity: &model::Identity,
+    format: cli::ReportFormat,
+    styling: &Styling,
+) -> anyhow::Result<Outcome> {
+    let text = render::explain::render(report, identity, format, styling.color)?;
     render::emit(&text)?;
     render::warn_problems(&report.problems);
     if !report.problems.is_empty() {
@@ -105,6 +119,17 @@ async fn run_scan(
     args: ScanArgs,
 ) -> anyhow::Result<Outcome> {
     let selection = Selection::from(&args.selection);
+    if args.with_evidence
+        && !matches!(
+            args.output.output,
+            cli::OutputFormat::Json | cli::OutputFormat::Yaml
+        )
+    {
+        return Err(
+            error::Error::Usage("--with-evidence goes with -o json or -o yaml".into()).into(),
+        );
+    }
+    let mut evidence = None;
     let contexts = if args.all_contexts {
         if !cli_contexts.is_empty() {
             return Err(error::Error::Usage(
@@ -130,12 +155,21 @@ async fn run_scan(
         };
         let cluster = Cluster::connect(&connection).await?;
         let progress = render::progress(styling, "scanning resource types");
-        let report = scan::scan(&cluster, &selection, &progress).await;
+        let scanned = scan::scan_discovered(&cluster, &selection, &progress).await;
         progress.finish_and_clear();
-        let mut report = report?;
+        let (mut report, api) = scanned?;
         for o in &mut report.items {
             o.context = Some(cluster.identity.context.clone());
             o.server = Some(cluster.identity.server.clone());
+        }
+        if args.with_evidence {
+            let catalog = explain::catalog::Catalog::load(&[])?;
+            let bundle =
+                explain::gather(&cluster, &api, report.items.clone(), &catalog, &selection).await;
+            report
+                .problems
+                .extend(bundle.snapshot.problems.iter().cloned());
+            evidence = Some(bundle);
         }
         (report, cluster.identity)
     };
@@ -147,6 +181,7 @@ async fn run_scan(
         args.output.output,
         args.output.no_headers,
         &owner,
+        evidence,
     )?;
     render::emit(&text)?;
     if report.items.is_empty()

@@ -155,8 +155,18 @@ pub async fn scan(
     selection: &Selection,
     progress: &dyn Progress,
 ) -> anyhow::Result<ScanReport> {
+    Ok(scan_discovered(cluster, selection, progress).await?.0)
+}
+
+/// `scan`, also returning what discovery found (for the evidence of `--with-evidence`).
+pub async fn scan_discovered(
+    cluster: &Cluster,
+    selection: &Selection,
+    progress: &dyn Progress,
+) -> anyhow::Result<(ScanReport, ApiCatalog)> {
     let catalog = discovery::discover(&cluster.client, selection.concurrency).await?;
-    Ok(scan_types(cluster, &catalog, selection, progress).await)
+    let report = scan_types(cluster, &catalog, selection, progress).await;
+    Ok((report, catalog))
 }
 
 /// Scans several contexts of the kubeconfig at once (`--context A --context B`,

@@ -17,7 +17,7 @@ const AGGREGATED_ACCEPT: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=
 
 /// One served resource type, at the group's preferred version where the
 /// resource exists there, else at the first version that serves it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApiType {
     pub group: String,
     pub version: String,

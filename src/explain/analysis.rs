@@ -17,7 +17,7 @@ use crate::model::StuckObject;
 use std::collections::BTreeMap;
 
 /// A dependent that blocks its owner's foreground deletion.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Dependent {
     pub uid: String,
     /// `Kind ns/name (terminating, held by …)`.

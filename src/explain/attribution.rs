@@ -555,7 +555,7 @@ mod tests {
         use k8s_openapi::api::rbac::v1::{PolicyRule, Subject};
         let mut s = Snapshot::default();
         s.workloads.push(Workload {
-            kind: "Deployment",
+            kind: "Deployment".into(),
             namespace: "ops".into(),
             name: workload.into(),
             service_account: "ops-sa".into(),
@@ -583,13 +583,13 @@ mod tests {
             }
         };
         s.roles.push(RbacRole {
-            kind: "ClusterRole",
+            kind: "ClusterRole".into(),
             namespace: None,
             name: "r".into(),
             rules: vec![rule],
         });
         s.bindings.push(RbacBinding {
-            kind: "ClusterRoleBinding",
+            kind: "ClusterRoleBinding".into(),
             namespace: None,
             name: "b".into(),
             role_kind: "ClusterRole".into(),

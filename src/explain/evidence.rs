@@ -24,9 +24,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A controller candidate: one Deployment, StatefulSet or DaemonSet.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Workload {
-    pub kind: &'static str,
+    pub kind: String,
     pub namespace: String,
     pub name: String,
     pub service_account: String,
@@ -60,7 +60,7 @@ impl Workload {
             })
             .unwrap_or_default();
         Workload {
-            kind,
+            kind: kind.to_string(),
             namespace: meta.namespace.unwrap_or_default(),
             name: meta.name.unwrap_or_default(),
             service_account: template
@@ -90,17 +90,17 @@ impl Workload {
 }
 
 /// A Role or ClusterRole's rules (namespace None for cluster roles).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RbacRole {
-    pub kind: &'static str,
+    pub kind: String,
     pub namespace: Option<String>,
     pub name: String,
     pub rules: Vec<PolicyRule>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RbacBinding {
-    pub kind: &'static str,
+    pub kind: String,
     pub namespace: Option<String>,
     pub name: String,
     pub role_kind: String,
@@ -109,9 +109,9 @@ pub struct RbacBinding {
 }
 
 /// One webhook of a (Validating|Mutating)WebhookConfiguration.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Webhook {
-    pub configuration_kind: &'static str,
+    pub configuration_kind: String,
     pub configuration: String,
     pub name: String,
     /// (apiGroups, resources, operations) of each rule.
@@ -130,7 +130,7 @@ impl Webhook {
         failure_policy: Option<&str>,
     ) -> Webhook {
         Webhook {
-            configuration_kind,
+            configuration_kind: configuration_kind.to_string(),
             configuration: configuration.to_string(),
             name,
             rules: rules
@@ -151,7 +151,10 @@ impl Webhook {
     }
 }
 
-#[derive(Debug, Default)]
+/// Everything read as evidence; serializable, so that `scan --with-evidence` can
+/// carry it to an offline `explain -f`.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Snapshot {
     pub crds: Vec<ObjectMeta>,
     pub workloads: Vec<Workload>,
@@ -364,7 +367,7 @@ impl Snapshot {
         }
         for r in s.keep(CLUSTER_ROLES, None, cluster_roles) {
             s.roles.push(RbacRole {
-                kind: "ClusterRole",
+                kind: "ClusterRole".into(),
                 namespace: None,
                 name: r.metadata.name.unwrap_or_default(),
                 rules: r.rules.unwrap_or_default(),
@@ -372,7 +375,7 @@ impl Snapshot {
         }
         for r in s.keep(ROLES, None, roles) {
             s.roles.push(RbacRole {
-                kind: "Role",
+                kind: "Role".into(),
                 namespace: r.metadata.namespace,
                 name: r.metadata.name.unwrap_or_default(),
                 rules: r.rules.unwrap_or_default(),
@@ -380,7 +383,7 @@ impl Snapshot {
         }
         for b in s.keep(CLUSTER_ROLE_BINDINGS, None, cluster_bindings) {
             s.bindings.push(RbacBinding {
-                kind: "ClusterRoleBinding",
+                kind: "ClusterRoleBinding".into(),
                 namespace: None,
                 name: b.metadata.name.unwrap_or_default(),
                 role_kind: b.role_ref.kind,
@@ -390,7 +393,7 @@ impl Snapshot {
         }
         for b in s.keep(ROLE_BINDINGS, None, bindings) {
             s.bindings.push(RbacBinding {
-                kind: "RoleBinding",
+                kind: "RoleBinding".into(),
                 namespace: b.metadata.namespace,
                 name: b.metadata.name.unwrap_or_default(),
                 role_kind: b.role_ref.kind,

@@ -25,6 +25,7 @@ use futures::{stream, StreamExt};
 use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim};
 use report::{Finding, NamespaceReport};
 use serde::{Deserialize, Serialize};
+
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 
@@ -320,16 +321,108 @@ pub async fn explain(
     Ok(report)
 }
 
-/// Evidence, findings and namespace chains for `items` (shared with `clear`).
-/// Finalizer names in `always` get a finding even when nothing carries them.
-pub async fn analyze(
+/// Everything a verdict rests on, read once: the served types, the objects, the
+/// evidence snapshot, dependents and volume claims, and when it was read. It is
+/// what `scan --with-evidence` writes and `explain -f` reads, so that the same
+/// verdicts can be reached with no cluster at all.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Bundle {
+    pub gathered_at: jiff::Timestamp,
+    pub types: Vec<crate::cluster::ApiType>,
+    pub items: Vec<StuckObject>,
+    pub snapshot: Snapshot,
+    #[serde(default)]
+    pub dependents: Dependents,
+    #[serde(default)]
+    pub dependent_reads: Vec<SourceRead>,
+    #[serde(default)]
+    pub pv_claims: PvClaims,
+}
+
+/// Pods keep only what the analysis reads: names, labels, the claims they mount
+/// and their status. Environment, commands and the rest of the spec (where
+/// credentials may sit) never leave the cluster in a bundle.
+fn strip_pod(p: k8s_openapi::api::core::v1::Pod) -> k8s_openapi::api::core::v1::Pod {
+    use k8s_openapi::api::core::v1::{Pod, PodSpec, Volume};
+    let volumes: Vec<Volume> = p
+        .spec
+        .as_ref()
+        .and_then(|s| s.volumes.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|v| v.persistent_volume_claim.is_some())
+        .map(|v| Volume {
+            name: v.name,
+            persistent_volume_claim: v.persistent_volume_claim,
+            ..Default::default()
+        })
+        .collect();
+    Pod {
+        metadata: kube::api::ObjectMeta {
+            name: p.metadata.name,
+            namespace: p.metadata.namespace,
+            labels: p.metadata.labels,
+            ..Default::default()
+        },
+        spec: Some(PodSpec {
+            volumes: Some(volumes),
+            ..Default::default()
+        }),
+        status: p.status,
+    }
+}
+
+/// `explain -f FILE`: the report a `scan --with-evidence` document supports, and
+/// the cluster it was captured from.
+pub fn offline(
+    path: &std::path::Path,
+    catalog: &Catalog,
+    selection: &Selection,
+) -> anyhow::Result<(ExplainReport, crate::model::Identity)> {
+    let text = if path == std::path::Path::new("-") {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)?;
+        s
+    } else {
+        std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?
+    };
+    let doc: crate::render::scan::ScanDocument =
+        crate::render::yaml::parse(&text).map_err(|e| {
+            crate::error::Error::Usage(format!(
+                "{} is not what `scan --with-evidence -o json|yaml` prints: {e}",
+                path.display()
+            ))
+        })?;
+    let Some(bundle) = doc.evidence else {
+        return Err(crate::error::Error::Usage(format!(
+            "{} has no evidence: write it with `kubectl finalizers scan --with-evidence -o json`",
+            path.display()
+        ))
+        .into());
+    };
+    let always: Vec<String> = selection.finalizers.exact_names().cloned().collect();
+    let mut report = conclude(bundle, catalog, selection, &always);
+    report.problems.extend(doc.problems);
+    report.problems.sort_by(|a, b| a.scope.cmp(&b.scope));
+    report.problems.dedup();
+    let identity = crate::model::Identity {
+        context: doc.metadata.context,
+        server: doc.metadata.server,
+        ..Default::default()
+    };
+    Ok((report, identity))
+}
+
+/// Reads the evidence for `items` (shared by explain, clear and scan --with-evidence).
+pub async fn gather(
     cluster: &Cluster,
     api: &ApiCatalog,
     mut items: Vec<StuckObject>,
     catalog: &Catalog,
     selection: &Selection,
-    always: &[String],
-) -> ExplainReport {
+) -> Bundle {
     let concurrency = selection.concurrency;
     let mut snapshot = Snapshot::load(&cluster.client).await;
     let owners: BTreeSet<String> = items
@@ -358,6 +451,53 @@ pub async fn analyze(
     snapshot
         .load_namespaces(&cluster.client, pod_ns, hook_ns, concurrency)
         .await;
+    for pods in snapshot.pods.values_mut() {
+        *pods = std::mem::take(pods).into_iter().map(strip_pod).collect();
+    }
+    for crd in &mut snapshot.crds {
+        crd.managed_fields = None;
+    }
+    Bundle {
+        gathered_at: jiff::Timestamp::now(),
+        types: api.types.clone(),
+        items,
+        snapshot,
+        dependents,
+        dependent_reads,
+        pv_claims: claims,
+    }
+}
+
+/// Evidence, findings and namespace chains for `items` (shared with `clear`).
+/// Finalizer names in `always` get a finding even when nothing carries them.
+pub async fn analyze(
+    cluster: &Cluster,
+    api: &ApiCatalog,
+    items: Vec<StuckObject>,
+    catalog: &Catalog,
+    selection: &Selection,
+    always: &[String],
+) -> ExplainReport {
+    let bundle = gather(cluster, api, items, catalog, selection).await;
+    conclude(bundle, catalog, selection, always)
+}
+
+/// The verdicts a bundle supports, judged as of when it was read. Pure.
+pub fn conclude(
+    bundle: Bundle,
+    catalog: &Catalog,
+    selection: &Selection,
+    always: &[String],
+) -> ExplainReport {
+    let Bundle {
+        gathered_at,
+        types,
+        mut items,
+        mut snapshot,
+        dependents,
+        dependent_reads,
+        pv_claims: claims,
+    } = bundle;
     items.sort_by_key(|o| {
         (
             o.namespace.clone(),
@@ -368,13 +508,13 @@ pub async fn analyze(
     });
     let inputs = Inputs {
         items: &items,
-        types: &api.types,
+        types: &types,
         catalog,
         snapshot: &snapshot,
         dependents: &dependents,
         dependent_reads: &dependent_reads,
         pv_claims: &claims,
-        now: jiff::Timestamp::now(),
+        now: gathered_at,
     };
     let mut findings = analysis::findings(&inputs);
     // Only the finalizers --finalizer selects are explained (all without it).

@@ -221,7 +221,7 @@ mod tests {
         let low = catalog.lookup("syslogngconfig.logging.banzaicloud.io/finalizer");
         let high = catalog.lookup("finalizer.acme.cert-manager.io");
         let workload = Workload {
-            kind: "Deployment",
+            kind: "Deployment".into(),
             namespace: "ops".into(),
             name: "op".into(),
             service_account: "op".into(),

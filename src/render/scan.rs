@@ -22,6 +22,9 @@ pub struct ScanDocument {
     pub items: Vec<StuckObject>,
     #[serde(default)]
     pub problems: Vec<Problem>,
+    /// `scan --with-evidence`: what `explain -f` needs to reach its verdicts offline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<crate::explain::Bundle>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -62,6 +65,7 @@ pub fn render(
     format: OutputFormat,
     no_headers: bool,
     owner: &dyn Fn(&str) -> Option<String>,
+    evidence: Option<crate::explain::Bundle>,
 ) -> anyhow::Result<String> {
     Ok(match format {
         OutputFormat::Summary => super::patrol::summary(report, owner),
@@ -138,6 +142,7 @@ pub fn render(
                 },
                 items: report.items.clone(),
                 problems: report.problems.clone(),
+                evidence,
             };
             if format == OutputFormat::Json {
                 let mut s = serde_json::to_string_pretty(&doc)?;
