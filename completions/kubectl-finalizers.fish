@@ -51,6 +51,7 @@ complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -s V
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -f -a "scan" -d 'List every object stuck in Terminating, across all resource types'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -f -a "explain" -d 'For each finalizer: who owns it, is it alive, what clearing skips, what to do'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -f -a "clear" -d 'Remove finalizers safely: plan and diff, confirm, guarded patch, backup and audit'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -f -a "preflight" -d 'Before uninstalling an operator: what carries its finalizers, and the order that avoids stranding it'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -s n -l namespace -d 'Only this namespace (and the namespace object itself); default: the whole cluster' -r
@@ -185,6 +186,46 @@ complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand cl
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l insecure-skip-tls-verify -d 'If true, the server\'s certificate will not be checked for validity (insecure)'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -s V -l version -d 'Print version'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -l helm-release -d 'The operator\'s Helm release (in -n): its workloads and the CRDs it installed' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -l group -d 'An API group the operator serves (repeatable)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -s n -l namespace -d 'Only this namespace (and the namespace object itself); default: the whole cluster' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -s l -l selector -d 'Label selector, as in kubectl (e.g. -l app=web,tier!=db)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -l finalizer -d 'Only objects held by a finalizer matching this glob (* and ?; repeatable)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -l older-than -d 'Only objects terminating for longer than this (e.g. 30m, 2h, 3d)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -l ignore-group -d 'Leave out an API group: neither listed nor counted as unreadable (repeatable; e.g. metrics.k8s.io behind a broken APIService)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -l ignore-type -d 'Leave out a resource type: plural, plural.group or kind (repeatable)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -l concurrency -d 'Resource types listed at the same time' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -l chunk-size -d 'Objects per list request (as kubectl\'s --chunk-size)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -s o -l output -d 'Output format' -r -f -a "text\t''
+json\t''
+yaml\t''"
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)' -r -F
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -l context -d 'The name of the kubeconfig context to use (scan: repeatable, one scan per context)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -l cluster -d 'The name of the kubeconfig cluster to use' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -l user -d 'The name of the kubeconfig user to use' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -s s -l server -d 'The address and port of the Kubernetes API server' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -l token -d 'Bearer token for authentication to the API server' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -l certificate-authority -d 'Path to a cert file for the certificate authority' -r -F
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -l client-certificate -d 'Path to a client certificate file for TLS' -r -F
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -l client-key -d 'Path to a client key file for TLS' -r -F
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -l tls-server-name -d 'Server name to use for server certificate validation (default: the server\'s host)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -l username -d 'Username for basic authentication to the API server' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -l password -d 'Password for basic authentication to the API server' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -l as -d 'Username to impersonate for the operation' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -l as-group -d 'Group to impersonate for the operation (repeatable)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -l request-timeout -d 'Time to wait for a single server request (0: no limit; 30 or 30s, 1m, 500ms)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -l idle-timeout -d 'Give up on a request when the server sends nothing for this long, whatever --request-timeout says (connecting is always limited to 30s)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -l qps -d 'Requests per second at most, on average (0: no limit)' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -l burst -d 'Requests at most in a burst, before --qps applies' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -l color -d 'When to colour the output (NO_COLOR is honoured in auto mode)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -s A -l all-namespaces -d 'The whole cluster: every namespace and cluster-scoped resources (the default)'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -l include-live -d 'Also objects that carry finalizers but are not being deleted (pre-uninstall audit)'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -l exit-code -d 'Exit with 5 while any object would be stranded (Helm pre-delete hook, CI gate)'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -l insecure-skip-tls-verify -d 'If true, the server\'s certificate will not be checked for validity (insecure)'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -s h -l help -d 'Print help'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -s V -l version -d 'Print version'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l kubeconfig -d 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)' -r -F
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l context -d 'The name of the kubeconfig context to use (scan: repeatable, one scan per context)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l cluster -d 'The name of the kubeconfig cluster to use' -r
@@ -209,8 +250,9 @@ never\t''"
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -l insecure-skip-tls-verify -d 'If true, the server\'s certificate will not be checked for validity (insecure)'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -s h -l help -d 'Print help'
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand completion" -s V -l version -d 'Print version'
-complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand help; and not __fish_seen_subcommand_from scan explain clear completion help" -f -a "scan" -d 'List every object stuck in Terminating, across all resource types'
-complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand help; and not __fish_seen_subcommand_from scan explain clear completion help" -f -a "explain" -d 'For each finalizer: who owns it, is it alive, what clearing skips, what to do'
-complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand help; and not __fish_seen_subcommand_from scan explain clear completion help" -f -a "clear" -d 'Remove finalizers safely: plan and diff, confirm, guarded patch, backup and audit'
-complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand help; and not __fish_seen_subcommand_from scan explain clear completion help" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
-complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand help; and not __fish_seen_subcommand_from scan explain clear completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand help; and not __fish_seen_subcommand_from scan explain clear preflight completion help" -f -a "scan" -d 'List every object stuck in Terminating, across all resource types'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand help; and not __fish_seen_subcommand_from scan explain clear preflight completion help" -f -a "explain" -d 'For each finalizer: who owns it, is it alive, what clearing skips, what to do'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand help; and not __fish_seen_subcommand_from scan explain clear preflight completion help" -f -a "clear" -d 'Remove finalizers safely: plan and diff, confirm, guarded patch, backup and audit'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand help; and not __fish_seen_subcommand_from scan explain clear preflight completion help" -f -a "preflight" -d 'Before uninstalling an operator: what carries its finalizers, and the order that avoids stranding it'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand help; and not __fish_seen_subcommand_from scan explain clear preflight completion help" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand help; and not __fish_seen_subcommand_from scan explain clear preflight completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -49,6 +49,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-finalizers' -ScriptBloc
             [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'List every object stuck in Terminating, across all resource types')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'For each finalizer: who owns it, is it alive, what clearing skips, what to do')
             [CompletionResult]::new('clear', 'clear', [CompletionResultType]::ParameterValue, 'Remove finalizers safely: plan and diff, confirm, guarded patch, backup and audit')
+            [CompletionResult]::new('preflight', 'preflight', [CompletionResultType]::ParameterValue, 'Before uninstalling an operator: what carries its finalizers, and the order that avoids stranding it')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -201,6 +202,52 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-finalizers' -ScriptBloc
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'kubectl-finalizers;preflight' {
+            [CompletionResult]::new('--helm-release', '--helm-release', [CompletionResultType]::ParameterName, 'The operator''s Helm release (in -n): its workloads and the CRDs it installed')
+            [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'An API group the operator serves (repeatable)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Only this namespace (and the namespace object itself); default: the whole cluster')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Only this namespace (and the namespace object itself); default: the whole cluster')
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Label selector, as in kubectl (e.g. -l app=web,tier!=db)')
+            [CompletionResult]::new('--selector', '--selector', [CompletionResultType]::ParameterName, 'Label selector, as in kubectl (e.g. -l app=web,tier!=db)')
+            [CompletionResult]::new('--finalizer', '--finalizer', [CompletionResultType]::ParameterName, 'Only objects held by a finalizer matching this glob (* and ?; repeatable)')
+            [CompletionResult]::new('--older-than', '--older-than', [CompletionResultType]::ParameterName, 'Only objects terminating for longer than this (e.g. 30m, 2h, 3d)')
+            [CompletionResult]::new('--ignore-group', '--ignore-group', [CompletionResultType]::ParameterName, 'Leave out an API group: neither listed nor counted as unreadable (repeatable; e.g. metrics.k8s.io behind a broken APIService)')
+            [CompletionResult]::new('--ignore-type', '--ignore-type', [CompletionResultType]::ParameterName, 'Leave out a resource type: plural, plural.group or kind (repeatable)')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Resource types listed at the same time')
+            [CompletionResult]::new('--chunk-size', '--chunk-size', [CompletionResultType]::ParameterName, 'Objects per list request (as kubectl''s --chunk-size)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use (scan: repeatable, one scan per context)')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The name of the kubeconfig cluster to use')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The name of the kubeconfig user to use')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The address and port of the Kubernetes API server')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The address and port of the Kubernetes API server')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for authentication to the API server')
+            [CompletionResult]::new('--certificate-authority', '--certificate-authority', [CompletionResultType]::ParameterName, 'Path to a cert file for the certificate authority')
+            [CompletionResult]::new('--client-certificate', '--client-certificate', [CompletionResultType]::ParameterName, 'Path to a client certificate file for TLS')
+            [CompletionResult]::new('--client-key', '--client-key', [CompletionResultType]::ParameterName, 'Path to a client key file for TLS')
+            [CompletionResult]::new('--tls-server-name', '--tls-server-name', [CompletionResultType]::ParameterName, 'Server name to use for server certificate validation (default: the server''s host)')
+            [CompletionResult]::new('--username', '--username', [CompletionResultType]::ParameterName, 'Username for basic authentication to the API server')
+            [CompletionResult]::new('--password', '--password', [CompletionResultType]::ParameterName, 'Password for basic authentication to the API server')
+            [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Username to impersonate for the operation')
+            [CompletionResult]::new('--as-group', '--as-group', [CompletionResultType]::ParameterName, 'Group to impersonate for the operation (repeatable)')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Time to wait for a single server request (0: no limit; 30 or 30s, 1m, 500ms)')
+            [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'Give up on a request when the server sends nothing for this long, whatever --request-timeout says (connecting is always limited to 30s)')
+            [CompletionResult]::new('--qps', '--qps', [CompletionResultType]::ParameterName, 'Requests per second at most, on average (0: no limit)')
+            [CompletionResult]::new('--burst', '--burst', [CompletionResultType]::ParameterName, 'Requests at most in a burst, before --qps applies')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output (NO_COLOR is honoured in auto mode)')
+            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'The whole cluster: every namespace and cluster-scoped resources (the default)')
+            [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'The whole cluster: every namespace and cluster-scoped resources (the default)')
+            [CompletionResult]::new('--include-live', '--include-live', [CompletionResultType]::ParameterName, 'Also objects that carry finalizers but are not being deleted (pre-uninstall audit)')
+            [CompletionResult]::new('--exit-code', '--exit-code', [CompletionResultType]::ParameterName, 'Exit with 5 while any object would be stranded (Helm pre-delete hook, CI gate)')
+            [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'If true, the server''s certificate will not be checked for validity (insecure)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'kubectl-finalizers;completion' {
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use (scan: repeatable, one scan per context)')
@@ -233,6 +280,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-finalizers' -ScriptBloc
             [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'List every object stuck in Terminating, across all resource types')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'For each finalizer: who owns it, is it alive, what clearing skips, what to do')
             [CompletionResult]::new('clear', 'clear', [CompletionResultType]::ParameterValue, 'Remove finalizers safely: plan and diff, confirm, guarded patch, backup and audit')
+            [CompletionResult]::new('preflight', 'preflight', [CompletionResultType]::ParameterValue, 'Before uninstalling an operator: what carries its finalizers, and the order that avoids stranding it')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -244,6 +292,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-finalizers' -ScriptBloc
             break
         }
         'kubectl-finalizers;help;clear' {
+            break
+        }
+        'kubectl-finalizers;help;preflight' {
             break
         }
         'kubectl-finalizers;help;completion' {

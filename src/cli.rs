@@ -133,12 +133,57 @@ pub enum Command {
     #[command(after_help = CLEAR_EXAMPLES)]
     Clear(ClearArgs),
 
+    /// Before uninstalling an operator: what carries its finalizers, and the order
+    /// that avoids stranding it
+    #[command(after_help = PREFLIGHT_EXAMPLES)]
+    Preflight(PreflightArgs),
+
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     #[command(after_help = COMPLETION_EXAMPLES)]
     Completion {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+const PREFLIGHT_EXAMPLES: &str = "\
+Examples:
+  # Before `helm uninstall logging-operator -n logging-system`
+  kubectl finalizers preflight --helm-release logging-operator -n logging-system
+
+  # An operator installed some other way: name its workload
+  kubectl finalizers preflight deploy/logging-operator -n logging-system
+
+  # By the API groups it serves
+  kubectl finalizers preflight --group logging.banzaicloud.io
+
+  # As a Helm pre-delete hook or a CI gate: exit 5 while anything would be stranded
+  kubectl finalizers preflight --helm-release logging-operator -n logging-system --exit-code";
+
+#[derive(Args, Debug)]
+pub struct PreflightArgs {
+    /// The operator's workload: deploy/NAME, statefulset/NAME or daemonset/NAME (in -n)
+    #[arg(value_name = "TYPE/NAME")]
+    pub workload: Option<String>,
+
+    /// The operator's Helm release (in -n): its workloads and the CRDs it installed
+    #[arg(long, value_name = "NAME")]
+    pub helm_release: Option<String>,
+
+    /// An API group the operator serves (repeatable)
+    #[arg(long = "group", value_name = "GROUP")]
+    pub groups: Vec<String>,
+
+    #[command(flatten)]
+    pub selection: Selection,
+
+    /// Output format
+    #[arg(short = 'o', long, value_enum, default_value_t = ReportFormat::Text)]
+    pub output: ReportFormat,
+
+    /// Exit with 5 while any object would be stranded (Helm pre-delete hook, CI gate)
+    #[arg(long)]
+    pub exit_code: bool,
 }
 
 const COMPLETION_EXAMPLES: &str = "\

@@ -12,6 +12,7 @@ pub mod error;
 pub mod explain;
 pub mod glob;
 pub mod model;
+pub mod preflight;
 pub mod render;
 pub mod scan;
 pub mod settings;
@@ -35,6 +36,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Clear(args) => {
             one_context(&cli.kube.context)?;
             run_clear(&connection, &styling, args).await
+        }
+        Command::Preflight(args) => {
+            one_context(&cli.kube.context)?;
+            run_preflight(&connection, &styling, args).await
         }
         Command::Completion { shell } => {
             render::emit(&complete::script(shell))?;
@@ -97,6 +102,61 @@ fn finish_explain(
             "warning: some evidence could not be read; the verdicts above may be less certain"
         );
         return Ok(Outcome::Incomplete);
+    }
+    Ok(Outcome::Done)
+}
+
+async fn run_preflight(
+    connection: &Connection,
+    styling: &Styling,
+    args: cli::PreflightArgs,
+) -> anyhow::Result<Outcome> {
+    let selection = Selection::from(&args.selection);
+    let catalog = explain::catalog::Catalog::load(&[])?;
+    let cluster = Cluster::connect(connection).await?;
+    let namespace = selection
+        .target_namespace(&cluster.default_namespace)
+        .to_string();
+    let owner = match (&args.workload, &args.helm_release, args.groups.is_empty()) {
+        (Some(w), None, true) => {
+            let (ty, name) = w.split_once('/').ok_or_else(|| {
+                error::Error::Usage(format!("{w:?} is not TYPE/NAME (deploy/NAME, statefulset/NAME, daemonset/NAME)"))
+            })?;
+            cluster::names::validate_name(name)?;
+            let kind = match ty.to_lowercase().as_str() {
+                "deploy" | "deployment" | "deployments" | "deployment.apps" | "deployments.apps" => "Deployment",
+                "sts" | "statefulset" | "statefulsets" | "statefulset.apps" | "statefulsets.apps" => "StatefulSet",
+                "ds" | "daemonset" | "daemonsets" | "daemonset.apps" | "daemonsets.apps" => "DaemonSet",
+                other => {
+                    return Err(error::Error::Usage(format!(
+                        "{other:?} is not a workload type: use deploy/NAME, statefulset/NAME or daemonset/NAME"
+                    ))
+                    .into())
+                }
+            };
+            preflight::Owner::Workload { kind: kind.into(), namespace, name: name.into() }
+        }
+        (None, Some(release), true) => preflight::Owner::HelmRelease { namespace, name: release.clone() },
+        (None, None, false) => preflight::Owner::Groups(args.groups.clone()),
+        _ => {
+            return Err(error::Error::Usage(
+                "name the operator with exactly one of: TYPE/NAME of its workload, --helm-release NAME, or --group GROUP".into(),
+            )
+            .into())
+        }
+    };
+    let progress = render::progress(styling, "scanning resource types");
+    let report = preflight::preflight(&cluster, &owner, &catalog, &selection, &progress).await;
+    progress.finish_and_clear();
+    let report = report?;
+    render::emit(&render::preflight::render(&report, args.output)?)?;
+    render::warn_problems(&report.problems);
+    if !report.problems.is_empty() {
+        eprintln!("warning: some types or evidence could not be read: objects there that carry its finalizers are not listed");
+        return Ok(Outcome::Incomplete);
+    }
+    if args.exit_code && !report.items.is_empty() {
+        return Ok(Outcome::Found);
     }
     Ok(Outcome::Done)
 }

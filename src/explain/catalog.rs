@@ -146,6 +146,11 @@ impl Catalog {
         None
     }
 
+    /// Every entry, built-in first.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
     /// The entry for `finalizer`: an exact name beats a glob; later entries win.
     pub fn lookup(&self, finalizer: &str) -> Option<&Entry> {
         self.entries

@@ -5,6 +5,7 @@ pub mod clear;
 pub mod diff;
 pub mod explain;
 pub mod patrol;
+pub mod preflight;
 pub mod scan;
 pub mod table;
 pub mod yaml;
