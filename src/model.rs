@@ -18,6 +18,11 @@ pub fn object_title(kind: &str, group: &str, namespace: Option<&str>, name: &str
     }
 }
 
+/// kubectl's ` -n NAMESPACE` for a command line, or nothing for cluster-scoped objects.
+pub fn ns_flag(namespace: Option<&str>) -> String {
+    namespace.map(|n| format!(" -n {n}")).unwrap_or_default()
+}
+
 pub fn qualify(name: &str, group: &str) -> String {
     if group.is_empty() {
         name.to_string()

@@ -217,11 +217,7 @@ fn steps(items: &[StuckObject], report: &PreflightReport) -> Vec<String> {
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
     for o in items {
-        let ns = o
-            .namespace
-            .as_ref()
-            .map(|n| format!(" -n {n}"))
-            .unwrap_or_default();
+        let ns = crate::model::ns_flag(o.namespace.as_deref());
         let command = if !o.group.is_empty() && report.groups.contains(&o.group) {
             // The operator's own kind: all of them go before it does.
             format!(

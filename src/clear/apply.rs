@@ -101,11 +101,7 @@ async fn after_failed_write(
     match e {
         ApiFailure::NotFound(_) => PatchResult::AlreadyGone,
         ApiFailure::Forbidden(_) => {
-            let ns = p
-                .namespace
-                .as_ref()
-                .map(|n| format!(" -n {n}"))
-                .unwrap_or_default();
+            let ns = crate::model::ns_flag(p.namespace.as_deref());
             let check = if finalize {
                 "kubectl auth can-i update namespaces/finalize".to_string()
             } else {

@@ -66,11 +66,7 @@ impl Planned {
 
     /// The kubectl command that shows the object as it is now.
     pub fn get_command(&self) -> String {
-        let ns = self
-            .namespace
-            .as_ref()
-            .map(|n| format!(" -n {n}"))
-            .unwrap_or_default();
+        let ns = crate::model::ns_flag(self.namespace.as_deref());
         format!(
             "kubectl get {}/{}{ns} -o yaml",
             self.ty.qualified_resource(),

@@ -14,11 +14,7 @@ fn commands_for_clear(objects: &[ObjectRef], finalizer: &str) -> Vec<String> {
         .iter()
         .take(3)
         .map(|o| {
-            let ns = o
-                .namespace
-                .as_ref()
-                .map(|n| format!(" -n {n}"))
-                .unwrap_or_default();
+            let ns = crate::model::ns_flag(o.namespace.as_deref());
             format!(
                 "kubectl finalizers clear {}{ns} --finalizer {finalizer}",
                 o.kubectl_name()
@@ -171,7 +167,7 @@ pub fn recommend(i: &RecommendInput) -> Recommendation {
                 .iter()
                 .take(1)
                 .map(|o| {
-                    let ns = o.namespace.as_ref().map(|n| format!(" -n {n}")).unwrap_or_default();
+                    let ns = crate::model::ns_flag(o.namespace.as_deref());
                     format!("kubectl get {}{ns} -o yaml --show-managed-fields", o.kubectl_name())
                 })
                 .collect(),
