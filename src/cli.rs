@@ -13,7 +13,7 @@ Exit codes:
   2  usage error (bad flags; clear without a terminal and without --yes)
   3  declined at the confirmation prompt; nothing changed
   4  incomplete: some resource types could not be read (403, 503, timeout)
-  5  --exit-code given and something stuck was found
+  5  --exit-code given and something stuck (scan) or would be stranded (preflight)
   130 clear stopped by Ctrl-C (143: SIGTERM, 129: SIGHUP); what was, was not and
       may have been patched is reported and in the audit log";
 
