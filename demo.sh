@@ -33,3 +33,9 @@ step kubectl-finalizers clear syslogngconfig.logging.banzaicloud.io/cluster-sysl
 step kubectl-finalizers clear pvc/data-postgres-0 -n shop --yes
 # 5. Before the next uninstall: what still carries finalizers?
 step kubectl-finalizers scan --include-live -n shop
+# 6. Hand the incident over: capture the evidence, explain it with no cluster access.
+step sh -c "kubectl-finalizers scan --with-evidence -o json > '$work/snapshot.json'"
+step env -u KUBECONFIG HOME="$work" kubectl-finalizers explain -f "$work/snapshot.json" -o yaml --finalizer kubernetes.io/pvc-protection
+# 7. Patrol from cron: counts, and metrics, with the known-broken metrics API left out.
+step kubectl-finalizers scan -o summary --ignore-group metrics.k8s.io
+step kubectl-finalizers scan -o openmetrics --ignore-group metrics.k8s.io
