@@ -7,12 +7,12 @@
 //! kubeconfig, an unreachable or slow cluster, a forbidden list) yields no
 //! candidates, and the shell still gets its directive.
 
-use crate::cli::Cli;
+use crate::cli::{self, Cli};
 use crate::cluster::{discovery, list, ApiType, Cluster};
 use crate::model::{NoProgress, StuckObject};
 use crate::scan::{self, Filter};
-use crate::settings::{Connection, Selection};
-use clap::CommandFactory;
+use crate::settings::{Connection, FinalizerFilter, Selection};
+use clap::{Args, CommandFactory, FromArgMatches, ValueHint};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
@@ -26,7 +26,7 @@ const FILES: u8 = 0;
 /// less than none.
 const BUDGET: Duration = Duration::from_secs(5);
 
-/// Resource types listed at the same time when gathering finalizers (scan's default).
+/// scan's defaults, for a line whose flags could not be read.
 const CONCURRENCY: usize = 8;
 const CHUNK: u32 = 500;
 
@@ -35,6 +35,14 @@ pub fn script(shell: clap_complete::Shell) -> String {
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut cmd, "kubectl-finalizers", &mut out);
     String::from_utf8(out).expect("completion scripts are UTF-8")
+}
+
+/// The CLI definition, built so that global flags, value hints and possible
+/// values can be looked at from every subcommand.
+fn definition() -> clap::Command {
+    let mut cmd = Cli::command();
+    cmd.build();
+    cmd
 }
 
 /// The value of `--flag VALUE` or `--flag=VALUE` among the words already typed.
@@ -53,24 +61,74 @@ fn flag_value(words: &[String], names: &[&str]) -> Option<String> {
     None
 }
 
-/// The connection the words already typed ask for: kubectl's flags, as the
-/// commands themselves read them.
-async fn connect(words: &[String]) -> Option<Cluster> {
-    let connection = Connection {
-        kubeconfig: flag_value(words, &["--kubeconfig"]).map(Into::into),
-        context: flag_value(words, &["--context"]),
-        cluster: flag_value(words, &["--cluster"]),
-        user: flag_value(words, &["--user"]),
-        as_user: flag_value(words, &["--as"]),
-        as_groups: flag_value(words, &["--as-group"]).into_iter().collect(),
-        request_timeout: BUDGET,
-        ..Default::default()
-    };
-    Cluster::connect(&connection).await.ok()
+/// Whether `sub` takes the selection flags (reading them from a subcommand
+/// that does not would be a definition mismatch).
+fn selects(sub: &clap::Command) -> bool {
+    let selection = cli::Selection::augment_args(clap::Command::new("selection"));
+    let all = selection
+        .get_arguments()
+        .all(|a| sub.get_arguments().any(|b| b.get_id() == a.get_id()));
+    all
 }
 
-fn contexts(words: &[String]) -> Vec<String> {
-    let kc = match flag_value(words, &["--kubeconfig"]) {
+/// What the words already typed ask for, read as the commands read them
+/// (kubectl's connection flags, -n, -l, --ignore-…): clap parses the unfinished
+/// line leniently. Where a value does not parse, the few flags that matter most
+/// are read by hand.
+struct Typed {
+    connection: Connection,
+    /// The objects to offer: the typed selection with every finalizer, live
+    /// objects included.
+    selection: Selection,
+}
+
+impl Typed {
+    fn read(before: &[String]) -> Typed {
+        let argv = std::iter::once("kubectl-finalizers").chain(before.iter().map(String::as_str));
+        let matches = Cli::command()
+            .ignore_errors(true)
+            .try_get_matches_from(argv)
+            .ok();
+        let mut connection = matches
+            .as_ref()
+            .and_then(|m| cli::KubeFlags::from_arg_matches(m).ok())
+            .map(|k| Connection::from(&k))
+            .unwrap_or_else(|| Connection {
+                kubeconfig: flag_value(before, &["--kubeconfig"]).map(Into::into),
+                context: flag_value(before, &["--context"]),
+                ..Default::default()
+            });
+        connection.request_timeout = BUDGET;
+        let cmd = Cli::command();
+        let mut selection = matches
+            .as_ref()
+            .and_then(|m| m.subcommand())
+            .filter(|(name, _)| cmd.find_subcommand(name).is_some_and(selects))
+            .and_then(|(_, m)| cli::Selection::from_arg_matches(m).ok())
+            .map(|s| Selection::from(&s))
+            .unwrap_or_else(|| Selection {
+                namespace: flag_value(before, &["-n", "--namespace"]),
+                selector: flag_value(before, &["-l", "--selector"]),
+                concurrency: CONCURRENCY,
+                chunk_size: CHUNK,
+                ..Default::default()
+            });
+        selection.finalizers = FinalizerFilter::default();
+        selection.older_than = None;
+        selection.include_live = true;
+        Typed {
+            connection,
+            selection,
+        }
+    }
+
+    async fn connect(&self) -> Option<Cluster> {
+        Cluster::connect(&self.connection).await.ok()
+    }
+}
+
+fn contexts(typed: &Typed) -> Vec<String> {
+    let kc = match &typed.connection.kubeconfig {
         Some(p) => kube::config::Kubeconfig::read_from(p).ok(),
         None => kube::config::Kubeconfig::read().ok(),
     };
@@ -78,8 +136,8 @@ fn contexts(words: &[String]) -> Vec<String> {
         .unwrap_or_default()
 }
 
-async fn namespaces(words: &[String]) -> Vec<String> {
-    let Some(c) = connect(words).await else {
+async fn namespaces(typed: &Typed) -> Vec<String> {
+    let Some(c) = typed.connect().await else {
         return Vec::new();
     };
     list::all_metadata::<k8s_openapi::api::core::v1::Namespace>(&c.client)
@@ -89,17 +147,17 @@ async fn namespaces(words: &[String]) -> Vec<String> {
 }
 
 /// Every listable resource type, as `TYPE/` (the user goes on with a name).
-async fn types(words: &[String]) -> Vec<String> {
-    let Some(c) = connect(words).await else {
+async fn types(typed: &Typed) -> Vec<String> {
+    let Some(c) = typed.connect().await else {
         return Vec::new();
     };
-    let Ok(api) = discovery::discover(&c.client, CONCURRENCY).await else {
+    let Ok(api) = discovery::discover(&c.client, typed.selection.concurrency).await else {
         return Vec::new();
     };
     let mut out: Vec<String> = api
         .types
         .iter()
-        .filter(|t| t.can("list"))
+        .filter(|t| t.can("list") && !typed.selection.ignores(t))
         .map(|t| format!("{}/", t.qualified_resource()))
         .collect();
     out.sort();
@@ -107,26 +165,20 @@ async fn types(words: &[String]) -> Vec<String> {
     out
 }
 
-/// The objects of type `spec` that carry finalizers (`-l` honoured), as `{prefix}NAME` with
-/// `terminating` or `live` as the description, terminating ones first.
-/// Namespaces are read in full: their `spec.finalizers` are not metadata.
-async fn objects(words: &[String], spec: &str, prefix: &str) -> Vec<String> {
-    let Some(c) = connect(words).await else {
+/// The objects of type `spec` that carry finalizers (`-l` honoured), as
+/// `{prefix}NAME` with `terminating` or `live` as the description, terminating
+/// ones first. Namespaces are read in full: their `spec.finalizers` are not metadata.
+async fn objects(typed: &Typed, spec: &str, prefix: &str) -> Vec<String> {
+    let Some(c) = typed.connect().await else {
         return Vec::new();
     };
-    let Ok(api) = discovery::discover(&c.client, CONCURRENCY).await else {
+    let Ok(api) = discovery::discover(&c.client, typed.selection.concurrency).await else {
         return Vec::new();
     };
     let Ok(ty) = crate::cluster::resolve::resolve_type(&api.types, spec) else {
         return Vec::new();
     };
-    let selection = Selection {
-        namespace: flag_value(words, &["-n", "--namespace"]),
-        ..Default::default()
-    };
-    let namespace = selection.target_namespace(&c.default_namespace).to_string();
-    let selector = flag_value(words, &["-l", "--selector"]);
-    let found = carrying_finalizers(&c, ty, &namespace, selector.as_deref()).await;
+    let found = carrying_finalizers(&c, ty, &typed.selection).await;
     let mut named: Vec<(bool, String)> = found
         .into_iter()
         .map(|o| (!o.is_terminating(), o.name))
@@ -142,23 +194,18 @@ async fn objects(words: &[String], spec: &str, prefix: &str) -> Vec<String> {
         .collect()
 }
 
-/// The objects of `ty` (in `namespace` when it is namespaced) that scan's rule
-/// selects with live objects included: the ones worth naming to `clear`/`explain`.
-async fn carrying_finalizers(
-    c: &Cluster,
-    ty: &ApiType,
-    namespace: &str,
-    selector: Option<&str>,
-) -> Vec<StuckObject> {
-    let filter = Filter {
-        include_live: true,
-        ..Default::default()
-    };
+/// The objects of `ty` (in the namespace of `TYPE/NAME` arguments when it is
+/// namespaced) that scan's rule selects, live objects included: the ones worth
+/// naming to `clear` and `explain`.
+async fn carrying_finalizers(c: &Cluster, ty: &ApiType, selection: &Selection) -> Vec<StuckObject> {
+    let filter = Filter::from(selection);
+    let namespace = selection.target_namespace(&c.default_namespace);
+    let selector = selection.selector.as_deref();
     let now = jiff::Timestamp::now();
     let mut found = Vec::new();
     // An unreadable list leaves whatever pages arrived before it failed.
     let _ = if ty.is_namespace() {
-        list::namespace_pages(&c.client, None, selector, CHUNK, |page| {
+        list::namespace_pages(&c.client, None, selector, selection.chunk_size, |page| {
             found.extend(
                 page.into_iter()
                     .filter_map(|ns| scan::select_namespace(ty, ns, &filter, now)),
@@ -166,33 +213,33 @@ async fn carrying_finalizers(
         })
         .await
     } else {
-        list::metadata_pages(&c.client, ty, Some(namespace), selector, CHUNK, |page| {
-            found.extend(
-                page.into_iter()
-                    .filter_map(|m| scan::select(ty, m, Vec::new(), Vec::new(), &filter, now)),
-            );
-        })
+        list::metadata_pages(
+            &c.client,
+            ty,
+            Some(namespace),
+            selector,
+            selection.chunk_size,
+            |page| {
+                found.extend(
+                    page.into_iter()
+                        .filter_map(|m| scan::select(ty, m, Vec::new(), Vec::new(), &filter, now)),
+                );
+            },
+        )
         .await
     };
     found
 }
 
 /// The distinct finalizers objects carry (in `-n`'s namespace if given, else
-/// the whole cluster; `-l` honoured), those holding a terminating object first,
-/// each described by how many terminating and live objects carry it.
-async fn finalizers(words: &[String]) -> Vec<String> {
-    let Some(c) = connect(words).await else {
+/// the whole cluster; `-l` and `--ignore-…` honoured), those holding a
+/// terminating object first, each described by how many terminating and live
+/// objects carry it.
+async fn finalizers(typed: &Typed) -> Vec<String> {
+    let Some(c) = typed.connect().await else {
         return Vec::new();
     };
-    let selection = Selection {
-        namespace: flag_value(words, &["-n", "--namespace"]),
-        selector: flag_value(words, &["-l", "--selector"]),
-        include_live: true,
-        concurrency: CONCURRENCY,
-        chunk_size: CHUNK,
-        ..Default::default()
-    };
-    let Ok(report) = scan::scan(&c, &selection, &NoProgress).await else {
+    let Ok(report) = scan::scan(&c, &typed.selection, &NoProgress).await else {
         return Vec::new();
     };
     finalizer_candidates(&report.items)
@@ -228,13 +275,13 @@ fn finalizer_candidates(items: &[StuckObject]) -> Vec<String> {
         .collect()
 }
 
-/// The words already typed after the subcommand, read as clap would: which flag
-/// awaits a value, and the positional arguments so far.
+/// The shape of the line: which flag awaits a value, the positional arguments
+/// so far, the subcommand, and the word being completed.
 #[derive(Debug, Default, PartialEq)]
-struct Typed {
+struct Line {
     /// The flag whose value is being completed (`-n <TAB>`, `--namespace=<TAB>`).
     flag: Option<String>,
-    /// The part of the value typed so far.
+    /// The part of the word (or of the flag's value) typed so far.
     partial: String,
     /// Positional arguments before the one being completed.
     positionals: Vec<String>,
@@ -242,8 +289,8 @@ struct Typed {
     sub: Option<String>,
 }
 
-/// Flags that take their value from the next word, of the plugin and of every
-/// subcommand (`-n` typed before the subcommand still means a namespace).
+/// The flags that take their value from the next word, of the plugin and of
+/// every subcommand (`-n` typed before the subcommand still means a namespace).
 fn value_flags(cmd: &clap::Command) -> BTreeSet<String> {
     cmd.get_arguments()
         .chain(cmd.get_subcommands().flat_map(|s| s.get_arguments()))
@@ -257,12 +304,11 @@ fn value_flags(cmd: &clap::Command) -> BTreeSet<String> {
         .collect()
 }
 
-fn read_words(words: &[String]) -> Typed {
-    let cmd = Cli::command();
+fn read_line(cmd: &clap::Command, words: &[String]) -> Line {
     let partial = words.last().cloned().unwrap_or_default();
     let before = &words[..words.len().saturating_sub(1)];
-    let mut typed = Typed::default();
-    let takes_value = value_flags(&cmd);
+    let mut line = Line::default();
+    let takes_value = value_flags(cmd);
     let mut awaiting: Option<&str> = None;
     let mut dashdash = false;
     for w in before {
@@ -275,38 +321,50 @@ fn read_words(words: &[String]) -> Typed {
             if !w.contains('=') && takes_value.contains(w.as_str()) {
                 awaiting = Some(w);
             }
-        } else if typed.sub.is_none() {
-            if cmd.get_subcommands().any(|s| s.get_name() == w) {
-                typed.sub = Some(w.clone());
-            } else {
-                typed.positionals.push(w.clone());
-            }
+        } else if line.sub.is_none() && cmd.find_subcommand(w).is_some() {
+            line.sub = Some(w.clone());
         } else {
-            typed.positionals.push(w.clone());
+            line.positionals.push(w.clone());
         }
     }
     match (awaiting, partial.split_once('=')) {
         (Some(flag), _) => {
-            typed.flag = Some(flag.to_string());
-            typed.partial = partial;
+            line.flag = Some(flag.to_string());
+            line.partial = partial;
         }
         (None, Some((flag, value))) if flag.starts_with('-') && !dashdash => {
-            typed.flag = Some(flag.to_string());
-            typed.partial = value.to_string();
+            line.flag = Some(flag.to_string());
+            line.partial = value.to_string();
         }
-        _ => typed.partial = partial,
+        _ => line.partial = partial,
     }
-    typed
+    line
+}
+
+/// The definition of `flag`: the subcommand's first, then the plugin's, then
+/// any subcommand's (a flag typed before its subcommand).
+fn flag_arg<'a>(cmd: &'a clap::Command, sub: Option<&str>, flag: &str) -> Option<&'a clap::Arg> {
+    let is = |a: &&clap::Arg| match flag.strip_prefix("--") {
+        Some(long) => a.get_long() == Some(long),
+        None => {
+            let mut short = flag.strip_prefix('-').unwrap_or_default().chars();
+            let c = short.next();
+            c.is_some() && short.next().is_none() && a.get_short() == c
+        }
+    };
+    sub.and_then(|s| cmd.find_subcommand(s))
+        .into_iter()
+        .chain(std::iter::once(cmd))
+        .chain(cmd.get_subcommands())
+        .find_map(|c| c.get_arguments().find(is))
 }
 
 /// Every flag of the subcommand (or of the plugin), with its help.
-fn flags(sub: Option<&str>) -> Vec<String> {
-    let cmd = Cli::command();
-    let target = sub.and_then(|s| cmd.find_subcommand(s)).unwrap_or(&cmd);
+fn flags(cmd: &clap::Command, sub: Option<&str>) -> Vec<String> {
+    let target = sub.and_then(|s| cmd.find_subcommand(s)).unwrap_or(cmd);
     let mut flags: Vec<String> = target
         .get_arguments()
-        .chain(cmd.get_arguments())
-        .filter(|a| !a.is_hide_set())
+        .filter(|a| !a.is_hide_set() && !a.is_positional())
         .flat_map(|a| {
             let help = a.get_help().map(|h| h.to_string()).unwrap_or_default();
             let long = a.get_long().map(|l| format!("--{l}\t{help}"));
@@ -319,62 +377,68 @@ fn flags(sub: Option<&str>) -> Vec<String> {
     flags
 }
 
+/// A flag's value: what the cluster holds for the flags that name something
+/// in it, the flag's possible values, files for paths, else nothing to offer.
+async fn flag_values(
+    cmd: &clap::Command,
+    line: &Line,
+    flag: &str,
+    typed: &Typed,
+) -> (Vec<String>, u8) {
+    match flag {
+        "-n" | "--namespace" => return (namespaces(typed).await, NO_FILES),
+        "--context" => return (contexts(typed), NO_FILES),
+        "--finalizer" => return (finalizers(typed).await, NO_FILES),
+        _ => {}
+    }
+    let Some(arg) = flag_arg(cmd, line.sub.as_deref(), flag) else {
+        return (Vec::new(), NO_FILES);
+    };
+    let possible: Vec<String> = arg
+        .get_possible_values()
+        .iter()
+        .filter(|v| !v.is_hide_set())
+        .map(|v| match v.get_help() {
+            Some(help) => format!("{}\t{help}", v.get_name()),
+            None => v.get_name().to_string(),
+        })
+        .collect();
+    if !possible.is_empty() {
+        return (possible, NO_FILES);
+    }
+    match arg.get_value_hint() {
+        ValueHint::AnyPath | ValueHint::FilePath | ValueHint::DirPath => (Vec::new(), FILES),
+        // A selector, a duration, a number: the user's to type.
+        _ => (Vec::new(), NO_FILES),
+    }
+}
+
 /// `TYPE/NAME` arguments of `explain` and `clear`: types, then the names of a
 /// type's objects carrying finalizers (after `TYPE/`, or as `TYPE NAME…`).
-async fn targets(words: &[String], typed: &Typed) -> (Vec<String>, u8) {
-    if let Some((ty, _)) = typed.partial.split_once('/') {
-        return (objects(words, ty, &format!("{ty}/")).await, NO_FILES);
+async fn targets(line: &Line, typed: &Typed) -> (Vec<String>, u8) {
+    if let Some((ty, _)) = line.partial.split_once('/') {
+        return (objects(typed, ty, &format!("{ty}/")).await, NO_FILES);
     }
-    match typed.positionals.first() {
-        Some(ty) if !ty.contains('/') => (objects(words, ty, "").await, NO_FILES),
+    match line.positionals.first() {
+        Some(ty) if !ty.contains('/') => (objects(typed, ty, "").await, NO_FILES),
         // `TYPE/` is followed by a name: no space after it.
-        _ => (types(words).await, NO_FILES | NO_SPACE),
+        _ => (types(typed).await, NO_FILES | NO_SPACE),
     }
 }
 
 /// Candidates for the last word of `words` (the words after `kubectl finalizers`).
 pub async fn candidates(words: &[String]) -> (Vec<String>, u8) {
-    let typed = read_words(words);
-    let sub = typed.sub.as_deref();
-    let (list, directive): (Vec<String>, u8) = match typed.flag.as_deref() {
-        Some("-n" | "--namespace") => (namespaces(words).await, NO_FILES),
-        Some("--context") => (contexts(words), NO_FILES),
-        Some("--finalizer") => (finalizers(words).await, NO_FILES),
-        Some("-o" | "--output") => {
-            let formats = if sub == Some("scan") {
-                vec!["table", "wide", "json", "yaml", "name"]
-            } else {
-                vec!["text", "json", "yaml"]
-            };
-            (formats.into_iter().map(String::from).collect(), NO_FILES)
-        }
-        Some("--color") => (
-            ["auto", "always", "never"].map(String::from).to_vec(),
-            NO_FILES,
-        ),
-        Some("--dry-run") => (
-            ["none", "server", "client"].map(String::from).to_vec(),
-            NO_FILES,
-        ),
-        Some(
-            "-f"
-            | "--filename"
-            | "--kubeconfig"
-            | "--catalog"
-            | "--backup-dir"
-            | "--audit-log"
-            | "--certificate-authority"
-            | "--client-certificate"
-            | "--client-key",
-        ) => (Vec::new(), FILES),
-        // Any other value (a selector, a duration, a number) is the user's to type.
-        Some(_) => (Vec::new(), NO_FILES),
-        None if typed.partial.starts_with('-') => (flags(sub), NO_FILES),
-        None => match sub {
+    let cmd = definition();
+    let line = read_line(&cmd, words);
+    let typed = Typed::read(&words[..words.len().saturating_sub(1)]);
+    let sub = line.sub.as_deref();
+    let (list, directive): (Vec<String>, u8) = match line.flag.as_deref() {
+        Some(flag) => flag_values(&cmd, &line, flag, &typed).await,
+        None if line.partial.starts_with('-') => (flags(&cmd, sub), NO_FILES),
+        None => match sub.and_then(|s| cmd.find_subcommand(s)) {
             None => (
-                Cli::command()
-                    .get_subcommands()
-                    .filter(|s| !s.is_hide_set())
+                cmd.get_subcommands()
+                    .filter(|s| !s.is_hide_set() && s.get_name() != "help")
                     .map(|s| {
                         format!(
                             "{}\t{}",
@@ -385,19 +449,26 @@ pub async fn candidates(words: &[String]) -> (Vec<String>, u8) {
                     .collect(),
                 NO_FILES,
             ),
-            Some("explain" | "clear") => targets(words, &typed).await,
-            Some("completion") if typed.positionals.is_empty() => (
-                ["bash", "zsh", "fish", "powershell", "elvish"]
-                    .map(String::from)
-                    .to_vec(),
+            Some(s) if matches!(s.get_name(), "explain" | "clear") => targets(&line, &typed).await,
+            // Other subcommands' positionals: their possible values (shells).
+            Some(s) => (
+                s.get_arguments()
+                    .filter(|a| a.is_positional())
+                    .nth(line.positionals.len())
+                    .map(|a| {
+                        a.get_possible_values()
+                            .iter()
+                            .map(|v| v.get_name().to_string())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
                 NO_FILES,
             ),
-            _ => (Vec::new(), NO_FILES),
         },
     };
     let matching = list
         .into_iter()
-        .filter(|c| c.starts_with(&typed.partial))
+        .filter(|c| c.starts_with(&line.partial))
         .collect();
     (matching, directive)
 }
@@ -417,8 +488,12 @@ pub async fn run(words: &[String]) -> String {
 mod tests {
     use super::*;
 
-    fn typed(words: &[&str]) -> Typed {
-        read_words(&words.iter().map(|w| w.to_string()).collect::<Vec<_>>())
+    fn words(words: &[&str]) -> Vec<String> {
+        words.iter().map(|w| w.to_string()).collect()
+    }
+
+    fn typed(w: &[&str]) -> Line {
+        read_line(&definition(), &words(w))
     }
 
     #[test]
@@ -455,6 +530,56 @@ mod tests {
         // A flag value that is also a subcommand's name is a value.
         let t = typed(&["--context", "clear", "explain", "x"]);
         assert_eq!(t.sub.as_deref(), Some("explain"));
+    }
+
+    #[test]
+    fn reads_the_settings_as_the_commands_do() {
+        let t = Typed::read(&words(&[
+            "--server",
+            "https://10.0.0.1:6443",
+            "--as-group",
+            "a",
+            "--as-group",
+            "b",
+            "clear",
+            "-n",
+            "logging",
+            "-l",
+            "app=x",
+            "--finalizer",
+            "a.io/f",
+            "--older-than",
+            "1h",
+            "--ignore-group",
+            "metrics.k8s.io",
+        ]));
+        assert_eq!(
+            t.connection.overrides.server.as_deref(),
+            Some("https://10.0.0.1:6443")
+        );
+        assert_eq!(t.connection.as_groups, ["a", "b"]);
+        assert_eq!(t.connection.request_timeout, BUDGET);
+        assert_eq!(t.selection.namespace.as_deref(), Some("logging"));
+        assert_eq!(t.selection.selector.as_deref(), Some("app=x"));
+        assert_eq!(t.selection.ignore_groups, ["metrics.k8s.io"]);
+        // Every finalizer, live objects too, whatever the line filters on.
+        assert!(t.selection.finalizers.is_empty());
+        assert_eq!(t.selection.older_than, None);
+        assert!(t.selection.include_live);
+
+        // A value that does not parse: the essentials are read by hand.
+        let t = Typed::read(&words(&[
+            "--request-timeout",
+            "soon",
+            "--context",
+            "prod",
+            "scan",
+            "-n",
+            "shop",
+        ]));
+        assert_eq!(t.connection.context.as_deref(), Some("prod"));
+        assert_eq!(t.selection.namespace.as_deref(), Some("shop"));
+        assert_eq!(t.selection.concurrency, CONCURRENCY);
     }
 
     fn object(finalizers: &[&str], spec: &[&str], terminating: bool) -> StuckObject {
