@@ -79,6 +79,11 @@ pub fn warn_problems(problems: &[Problem]) {
     type Cause = (Option<String>, String, Option<u16>, String);
     let mut by_cause: BTreeMap<Cause, (Vec<String>, String)> = BTreeMap::new();
     for p in problems {
+        // A fleet scan's cluster that could not be scanned at all.
+        if let Some(context) = p.context.as_ref().filter(|c| p.scope == format!("context {c}")) {
+            eprintln!("warning: context {context}: not scanned ({}): {}", p.reason, p.message);
+            continue;
+        }
         // `resource.group` (list failures) or `group/version` (discovery failures).
         let (group, what) = match p.scope.split_once('/') {
             Some((g, _)) => (g.to_string(), p.scope.clone()),
