@@ -6,6 +6,14 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 const EXIT_CODES: &str = "\
+Examples:
+  # kubectl's connection flags, with or without a kubeconfig
+  kubectl finalizers scan --server https://203.0.113.10:6443 --token \"$TOKEN\" --certificate-authority ca.crt
+  kubectl finalizers scan --context prod --tls-server-name api.prod.internal
+
+  # As someone else, gently: at most 50 requests a second, a burst of 100
+  kubectl finalizers explain --as jane --as-group devs --qps 50 --burst 100
+
 Exit codes:
   0  done (for scan: nothing stuck, or --exit-code not given)
   1  runtime failure (cannot connect, unauthorized, a patch failed), or clear
