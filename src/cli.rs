@@ -418,11 +418,11 @@ pub struct Selection {
 
     /// Leave out an API group: neither listed nor counted as unreadable (repeatable;
     /// e.g. metrics.k8s.io behind a broken APIService)
-    #[arg(long = "ignore-group", value_name = "GROUP")]
+    #[arg(long = "ignore-group", value_name = "GROUP", value_parser = clap::builder::NonEmptyStringValueParser::new())]
     pub ignore_groups: Vec<String>,
 
     /// Leave out a resource type: plural, plural.group or kind (repeatable)
-    #[arg(long = "ignore-type", value_name = "TYPE")]
+    #[arg(long = "ignore-type", value_name = "TYPE", value_parser = clap::builder::NonEmptyStringValueParser::new())]
     pub ignore_types: Vec<String>,
 
     /// Resource types listed at the same time

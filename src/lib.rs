@@ -3,6 +3,16 @@
 //! `run` takes the parsed command line and returns how the process should end;
 //! `main.rs` only prints the error, if any, and exits.
 
+/// `eprintln!` that never panics: a closed or full stderr must not crash a run
+/// (least of all in the middle of `clear`).
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod clear;
 pub mod cli;
 pub mod cluster;
@@ -98,7 +108,7 @@ fn finish_explain(
     render::emit(&text)?;
     render::warn_problems(&report.problems);
     if !report.problems.is_empty() {
-        eprintln!(
+        crate::say!(
             "warning: some evidence could not be read; the verdicts above may be less certain"
         );
         return Ok(Outcome::Incomplete);
@@ -152,7 +162,7 @@ async fn run_preflight(
     render::emit(&render::preflight::render(&report, args.output)?)?;
     render::warn_problems(&report.problems);
     if !report.problems.is_empty() {
-        eprintln!("warning: some types or evidence could not be read: objects there that carry its finalizers are not listed");
+        crate::say!("warning: some types or evidence could not be read: objects there that carry its finalizers are not listed");
         return Ok(Outcome::Incomplete);
     }
     if args.exit_code && !report.items.is_empty() {
@@ -190,6 +200,9 @@ async fn run_scan(
         );
     }
     let mut evidence = None;
+    let mut cli_contexts: Vec<String> = cli_contexts.to_vec();
+    cli_contexts.dedup();
+    let cli_contexts = &cli_contexts[..];
     let contexts = if args.all_contexts {
         if !cli_contexts.is_empty() {
             return Err(error::Error::Usage(
@@ -233,6 +246,15 @@ async fn run_scan(
         }
         (report, cluster.identity)
     };
+    // Every list refused as a bad request: the request is wrong (a malformed -l),
+    // not the cluster.
+    if !report.problems.is_empty() && report.problems.iter().all(|p| p.code == Some(400)) {
+        return Err(error::Error::Usage(format!(
+            "the API server refused the request: {}",
+            report.problems[0].message
+        ))
+        .into());
+    }
     let catalog = explain::catalog::Catalog::load(&[])?;
     let owner = |f: &str| catalog.lookup(f).map(|e| e.owner.clone());
     let text = render::scan::render(
@@ -251,13 +273,13 @@ async fn run_scan(
         )
     {
         match &selection.namespace {
-            Some(ns) => eprintln!("No stuck objects found in namespace {ns}."),
-            None => eprintln!("No stuck objects found."),
+            Some(ns) => crate::say!("No stuck objects found in namespace {ns}."),
+            None => crate::say!("No stuck objects found."),
         }
     }
     render::warn_problems(&report.problems);
     if !report.complete() {
-        eprintln!(
+        crate::say!(
             "warning: the scan is incomplete: {} resource type(s) or group(s) could not be read; objects stuck there are not listed",
             report.problems.len()
         );

@@ -21,7 +21,11 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 
 fn main() -> ExitCode {
     // kubectl's plugin completion: the words are not ours to parse as flags.
-    let args: Vec<String> = std::env::args().collect();
+    // Arguments need not be UTF-8: clap reports such a flag value; completion
+    // words are taken as they read.
+    let args: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     if args.get(1).map(String::as_str) == Some("__complete") {
         let out = match runtime() {
             Ok(rt) => rt.block_on(kubectl_finalizers::complete::run(&args[2..])),
@@ -40,7 +44,7 @@ fn main() -> ExitCode {
     let runtime = match runtime() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: starting the async runtime: {e}");
+            kubectl_finalizers::say!("error: starting the async runtime: {e}");
             return ExitCode::from(EXIT_FAILURE);
         }
     };
@@ -48,7 +52,7 @@ fn main() -> ExitCode {
         Ok(outcome) => outcome.into(),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            kubectl_finalizers::say!("error: {e:#}");
             let code = e
                 .downcast_ref::<Error>()
                 .map_or(EXIT_FAILURE, Error::exit_code);

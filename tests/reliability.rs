@@ -619,3 +619,75 @@ fn qps_and_burst_limit_the_request_rate() {
         "{requests} requests in {elapsed:?} (floor {floor:?})"
     );
 }
+
+#[test]
+fn hostile_input_is_answered_not_crashed_on() {
+    use std::os::unix::ffi::OsStrExt;
+    let env = Env::new(&["logging-operator"]);
+    // Arguments that are not UTF-8.
+    let mut cmd = env.plugin();
+    cmd.arg("explain")
+        .arg(std::ffi::OsStr::from_bytes(b"pod/\xff"));
+    let run = support::run(cmd.stdin(Stdio::null()));
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(!run.stderr.contains("panicked"), "{run:?}");
+    // A stderr that cannot be written to.
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = env
+        .plugin()
+        .args(["scan", "--context", "nope"])
+        .stdin(Stdio::null())
+        .stderr(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "no panic (101)");
+    // A malformed label selector is the request's fault, said once.
+    let run = env.run(&["scan", "-l", "!!!"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr
+            .starts_with("error: the API server refused the request"),
+        "{run:?}"
+    );
+    // A user the kubeconfig does not have.
+    let run = env.run(&["scan", "--user", "nope"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr
+            .contains(r#"user "nope" is not in the kubeconfig"#),
+        "{run:?}"
+    );
+    // An empty --ignore-group would silently drop the core group.
+    assert_eq!(env.run(&["scan", "--ignore-group", ""]).code, 2);
+    // A mistyped name is not a success.
+    let run = env.run(&["clear", "configmap/no-such-thing", "-n", "logging", "--yes"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("not found (check the name and the namespace)"),
+        "{run:?}"
+    );
+    // The same item twice in a file is planned once.
+    let scan = env.run(&["scan", "-n", "logging", "-o", "json"]);
+    let mut doc: Value = serde_json::from_str(&scan.stdout).unwrap();
+    let items = doc["items"].as_array().unwrap().clone();
+    doc["items"] = Value::Array(items.iter().chain(items.iter()).cloned().collect());
+    let file = env.dir.path().join("twice.json");
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let run = env.run(&[
+        "clear",
+        "-f",
+        file.to_str().unwrap(),
+        "--dry-run",
+        "--force",
+    ]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout
+            .contains(&format!("from {} object(s)", items.len())),
+        "{run:?}"
+    );
+}

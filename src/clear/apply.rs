@@ -215,9 +215,9 @@ impl Signals {
                 while stream.recv().await.is_some() {
                     let _ = first.compare_exchange(0, 128 + number, Ordering::SeqCst, Ordering::SeqCst);
                     if count.fetch_add(1, Ordering::SeqCst) == 0 {
-                        eprintln!("\n{name}: no new writes will be sent; writes in flight finish (signal again to abort them)");
+                        crate::say!("\n{name}: no new writes will be sent; writes in flight finish (signal again to abort them)");
                     } else {
-                        eprintln!("\n{name}: aborting the writes in flight");
+                        crate::say!("\n{name}: aborting the writes in flight");
                     }
                     changed.notify_waiters();
                 }
@@ -319,7 +319,7 @@ pub async fn apply_all(
             in_flight.lock().expect("in-flight lock").remove(&i);
             if let Some(log) = audit {
                 if let Err(e) = log.append(record(p, who, "result", Some(&result), dry_run)) {
-                    eprintln!("warning: {e:#}");
+                    crate::say!("warning: {e:#}");
                 }
             }
             (i, result)

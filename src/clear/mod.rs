@@ -138,7 +138,7 @@ pub async fn run_with(
         check_verdicts(cluster, &api, planned, catalog, args, &mut refused).await
     };
     for r in &refused {
-        eprintln!("skipping {}: {}", r.object, r.reason);
+        crate::say!("skipping {}: {}", r.object, r.reason);
     }
     // Safety refusals end the run non-zero, whatever else succeeds; a selection
     // (--stuck) that could not be read in full ends it "incomplete".
@@ -150,9 +150,9 @@ pub async fn run_with(
     };
     if planned.is_empty() {
         if incomplete {
-            eprintln!("Nothing to clear among the objects that could be read; the selection is incomplete (see the warnings).");
+            crate::say!("Nothing to clear among the objects that could be read; the selection is incomplete (see the warnings).");
         } else {
-            eprintln!("Nothing to clear.");
+            crate::say!("Nothing to clear.");
         }
         return Ok(settle(Outcome::Done));
     }
@@ -172,7 +172,7 @@ pub async fn run_with(
     })?;
 
     if args.mode == WriteMode::ClientDryRun {
-        eprintln!("Dry run (client): nothing was sent to the cluster.");
+        crate::say!("Dry run (client): nothing was sent to the cluster.");
         return Ok(settle(Outcome::Done));
     }
     if args.mode == WriteMode::Apply && !args.yes {
@@ -180,7 +180,7 @@ pub async fn run_with(
             return Err(Error::Usage("refusing to patch without confirmation: no terminal. Review the plan above, then re-run with --yes (or use --dry-run)".into()).into());
         }
         if !confirm.confirm(planned.len())? {
-            eprintln!("Declined: nothing was changed.");
+            crate::say!("Declined: nothing was changed.");
             return Ok(Outcome::Declined);
         }
     }
@@ -209,7 +209,7 @@ pub async fn run_with(
                 (stem, &p.manifest)
             }),
         )?;
-        eprintln!("Backed up {saved} manifest(s) to {}", dir.display());
+        crate::say!("Backed up {saved} manifest(s) to {}", dir.display());
     }
     let audit_path = args
         .audit_log
@@ -250,7 +250,7 @@ pub async fn run_with(
     // audit log has it), and the run must not look successful.
     let shown = render::emit(&format!("\n{table}"));
     if let Some(log) = &audit {
-        eprintln!("Audit records appended to {}", log.path().display());
+        crate::say!("Audit records appended to {}", log.path().display());
     }
     if let Err(e) = shown {
         return Err(Error::OutputClosed(format!(
@@ -263,7 +263,7 @@ pub async fn run_with(
             .iter()
             .filter(|r| **r != PatchResult::NotAttempted)
             .count();
-        eprintln!(
+        crate::say!(
             "Interrupted: {attempted} object(s) were processed, {} were not attempted (see the table).",
             results.len() - attempted
         );
@@ -281,13 +281,13 @@ pub async fn run_with(
             .collect();
         let left = wait_gone(cluster, &expected, timeout, concurrency).await;
         for (what, why) in &left {
-            eprintln!(
+            crate::say!(
                 "still there after {}: {what}: {why}",
                 crate::duration::human(timeout)
             );
         }
         if left.is_empty() {
-            eprintln!("All {} cleared object(s) are gone.", expected.len());
+            crate::say!("All {} cleared object(s) are gone.", expected.len());
         } else {
             return Ok(Outcome::Failed);
         }

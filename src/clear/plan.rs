@@ -16,7 +16,6 @@ use crate::model::{Progress, StuckObject};
 use crate::render;
 use crate::scan;
 use crate::settings::{Clear, Selection, Source};
-use anyhow::Context;
 use futures::{stream, StreamExt};
 use kube::api::DynamicObject;
 use serde::Deserialize;
@@ -100,14 +99,7 @@ struct InputDocument {
 }
 
 fn read_input(path: &Path) -> anyhow::Result<Vec<StuckObject>> {
-    let text = if path == Path::new("-") {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
-            .context("reading objects from stdin")?;
-        s
-    } else {
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?
-    };
+    let text = crate::render::read_document(path)?;
     Ok(parse_input(&text, &path.display().to_string())?)
 }
 
@@ -207,7 +199,12 @@ pub async fn wanted(
         }
     };
     let mut out = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
     for item in items {
+        // The same object twice (a file concatenated, a repeated item) is planned once.
+        if !item.uid.is_empty() && !seen.insert(item.uid.clone()) {
+            continue;
+        }
         let qualified = crate::model::qualify(&item.resource, &item.group);
         let ty = api.find(&item.group, &item.resource).ok_or_else(|| {
             anyhow::anyhow!(
@@ -269,11 +266,21 @@ pub async fn plan(
             crate::model::object_title(&w.ty.kind, &w.ty.group, w.namespace.as_deref(), &w.name);
         let obj = match read {
             Ok(o) => o,
-            Err(ApiFailure::NotFound(_)) => {
+            // From a scan or a file it was there and has gone since: done. Named by
+            // hand, it may be a typo: said, and the run does not end as a success.
+            Err(ApiFailure::NotFound(_)) if w.uid.is_some() => {
                 refused.push(refuse(
                     label,
                     "not found: already gone, nothing to do",
                     false,
+                ));
+                continue;
+            }
+            Err(ApiFailure::NotFound(_)) => {
+                refused.push(refuse(
+                    label,
+                    "not found (check the name and the namespace)",
+                    true,
                 ));
                 continue;
             }

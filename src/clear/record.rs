@@ -73,7 +73,7 @@ fn private_file(path: &Path, exclusive: bool) -> anyhow::Result<File> {
     if meta.permissions().mode() & 0o077 != 0 {
         file.set_permissions(std::fs::Permissions::from_mode(0o600))
             .with_context(|| format!("making {} private", path.display()))?;
-        eprintln!(
+        crate::say!(
             "warning: {} was readable by other users; its mode is now 0600",
             path.display()
         );

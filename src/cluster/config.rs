@@ -171,6 +171,12 @@ pub async fn load(flags: &Connection) -> anyhow::Result<(Config, Identity)> {
                 .or_else(|| kc.current_context.clone())
                 .unwrap_or_default();
             let named = kc.contexts.iter().find(|c| c.name == context).and_then(|c| c.context.clone());
+            if let Some(user) = &options.user {
+                if !kc.auth_infos.iter().any(|a| a.name == *user) && !flags.overrides.any() {
+                    let known: Vec<&str> = kc.auth_infos.iter().map(|a| a.name.as_str()).collect();
+                    bail!("user {user:?} is not in the kubeconfig (known: {})", known.join(", "));
+                }
+            }
             if options.context.is_some() && named.is_none() {
                 let known: Vec<&str> = kc.contexts.iter().map(|c| c.name.as_str()).collect();
                 bail!("context {context:?} is not in the kubeconfig (known: {})", known.join(", "));

@@ -124,12 +124,12 @@ async fn fetch_targets(
         let carries_any = meta.finalizers.as_ref().is_some_and(|f| !f.is_empty());
         match scan::select(&t.ty, meta, Vec::new(), Vec::new(), &filter, now) {
             Some(o) => items.push(o),
-            None if carries_any => eprintln!(
+            None if carries_any => crate::say!(
                 "note: {}/{} carries no finalizer that --finalizer selects",
                 t.ty.qualified_resource(),
                 t.name
             ),
-            None => eprintln!(
+            None => crate::say!(
                 "note: {}/{} has no finalizers: nothing holds it",
                 t.ty.qualified_resource(),
                 t.name
@@ -380,14 +380,7 @@ pub fn offline(
     catalog: &Catalog,
     selection: &Selection,
 ) -> anyhow::Result<(ExplainReport, crate::model::Identity)> {
-    let text = if path == std::path::Path::new("-") {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)?;
-        s
-    } else {
-        std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?
-    };
+    let text = crate::render::read_document(path)?;
     let doc: crate::render::scan::ScanDocument =
         crate::render::yaml::parse(&text).map_err(|e| {
             crate::error::Error::Usage(format!(

@@ -66,6 +66,33 @@ impl crate::model::Progress for indicatif::ProgressBar {
     }
 }
 
+/// The largest `-f` document read: far above any real scan, far below what would
+/// exhaust memory (a stream that never ends is refused, not read forever).
+pub const MAX_DOCUMENT: u64 = 512 * 1024 * 1024;
+
+/// Reads a `-f` document (`-` for stdin), at most [`MAX_DOCUMENT`] bytes.
+pub fn read_document(path: &std::path::Path) -> anyhow::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    let read = if path == std::path::Path::new("-") {
+        std::io::stdin()
+            .take(MAX_DOCUMENT + 1)
+            .read_to_string(&mut text)
+    } else {
+        std::fs::File::open(path).and_then(|f| f.take(MAX_DOCUMENT + 1).read_to_string(&mut text))
+    };
+    read.map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
+    if text.len() as u64 > MAX_DOCUMENT {
+        return Err(crate::error::Error::Usage(format!(
+            "{} is larger than {} MiB: not a scan or explain document",
+            path.display(),
+            MAX_DOCUMENT / 1024 / 1024
+        ))
+        .into());
+    }
+    Ok(text)
+}
+
 /// Writes the result to stdout (the only thing that goes there).
 pub fn emit(text: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
@@ -80,8 +107,16 @@ pub fn warn_problems(problems: &[Problem]) {
     let mut by_cause: BTreeMap<Cause, (Vec<String>, String)> = BTreeMap::new();
     for p in problems {
         // A fleet scan's cluster that could not be scanned at all.
-        if let Some(context) = p.context.as_ref().filter(|c| p.scope == format!("context {c}")) {
-            eprintln!("warning: context {context}: not scanned ({}): {}", p.reason, p.message);
+        if let Some(context) = p
+            .context
+            .as_ref()
+            .filter(|c| p.scope == format!("context {c}"))
+        {
+            crate::say!(
+                "warning: context {context}: not scanned ({}): {}",
+                p.reason,
+                p.message
+            );
             continue;
         }
         // `resource.group` (list failures) or `group/version` (discovery failures).
@@ -103,7 +138,7 @@ pub fn warn_problems(problems: &[Problem]) {
             .as_ref()
             .map(|c| format!("context {c}: "))
             .unwrap_or_default();
-        eprintln!(
+        crate::say!(
             "warning: {context}{group}: could not read {} ({code}{reason}): {message}",
             what.join(", ")
         );
