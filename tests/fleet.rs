@@ -81,7 +81,12 @@ fn several_contexts_are_scanned_at_once_and_one_down_does_not_fail_the_others() 
     assert!(table.stdout.starts_with("CONTEXT"), "{table:?}");
     assert!(table.stdout.contains("\na "), "{table:?}");
     assert!(table.stdout.contains("\nb "), "{table:?}");
-    assert!(table.stderr.contains("warning: context down: not scanned (ConnectionFailed):"), "{table:?}");
+    assert!(
+        table
+            .stderr
+            .contains("warning: context down: not scanned (ConnectionFailed):"),
+        "{table:?}"
+    );
 }
 
 #[test]
