@@ -124,7 +124,10 @@ fn json_output_is_the_documented_list() {
             })
             .collect()
     };
-    assert_eq!(without_ages(&from_yaml["items"]), without_ages(&doc["items"]));
+    assert_eq!(
+        without_ages(&from_yaml["items"]),
+        without_ages(&doc["items"])
+    );
 }
 
 #[test]
