@@ -85,13 +85,9 @@ fn drop_owner(store: &mut Store, key: &ObjKey, uid: &str) -> bool {
 
 fn crd_cleanup(store: &mut Store) -> bool {
     let terminating: Vec<(ObjKey, String, String)> = store
-        .objects
-        .iter()
-        .filter(|((g, p, _, _), o)| {
-            g == "apiextensions.k8s.io"
-                && p == "customresourcedefinitions"
-                && is_terminating(o)
-                && object::finalizers(o).iter().any(|f| f == CRD_CLEANUP)
+        .entries_of("apiextensions.k8s.io", "customresourcedefinitions")
+        .filter(|(_, o)| {
+            is_terminating(o) && object::finalizers(o).iter().any(|f| f == CRD_CLEANUP)
         })
         .map(|(k, o)| {
             (
@@ -320,9 +316,8 @@ fn conditions(
 
 fn namespaces(store: &mut Store) -> bool {
     let terminating: Vec<String> = store
-        .objects
-        .iter()
-        .filter(|((g, p, _, _), o)| g.is_empty() && p == "namespaces" && is_terminating(o))
+        .entries_of("", "namespaces")
+        .filter(|(_, o)| is_terminating(o))
         .map(|((_, _, _, n), _)| n.clone())
         .collect();
     let unavailable = store.unavailable_group_versions();

@@ -83,11 +83,11 @@ impl History {
         group: &str,
         plural: &str,
         rv: u64,
-    ) -> Option<BTreeMap<ObjKey, Option<Value>>> {
+    ) -> Option<BTreeMap<ObjKey, Option<&Value>>> {
         let mut out = BTreeMap::new();
         for c in self.since(rv)? {
             if c.key.0 == group && c.key.1 == plural {
-                out.entry(c.key.clone()).or_insert_with(|| c.before.clone());
+                out.entry(c.key.clone()).or_insert(c.before.as_ref());
             }
         }
         Some(out)
@@ -119,7 +119,7 @@ mod tests {
             after: None,
         });
         let at_11 = h.overlay("", "configmaps", 11).unwrap();
-        assert_eq!(at_11[&key("a")], Some(json!(1)));
+        assert_eq!(at_11[&key("a")], Some(&json!(1)));
         let at_10 = h.overlay("", "configmaps", 10).unwrap();
         assert_eq!(at_10[&key("a")], None);
         h.compact(11);

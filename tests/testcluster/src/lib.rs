@@ -18,7 +18,9 @@ mod bootstrap;
 mod controllers;
 pub mod discovery;
 mod fault;
+pub mod generate;
 mod history;
+pub mod limiter;
 mod listopts;
 mod managed;
 pub mod object;
@@ -34,6 +36,7 @@ mod table;
 mod testing;
 mod tls;
 mod watch;
+mod wire;
 
 pub use bootstrap::ControlPlane;
 pub use fault::{Fault, FaultAction};
@@ -70,6 +73,8 @@ pub struct Options {
     /// Give scenario objects the managedFields a real cluster would show
     /// (on by default; off only to measure what they cost).
     pub managed_fields: bool,
+    /// Limit requests in flight as API Priority and Fairness does (see `limiter.rs`).
+    pub max_in_flight: Option<limiter::Limits>,
 }
 
 impl Default for Options {
@@ -81,6 +86,7 @@ impl Default for Options {
             legacy_discovery_only: false,
             control_plane: ControlPlane::SelfHosted,
             managed_fields: true,
+            max_in_flight: None,
         }
     }
 }
@@ -90,6 +96,8 @@ impl Default for Options {
 pub struct Tally {
     pub count: usize,
     pub bytes: usize,
+    /// Answered 429 Too Many Requests (the limiter, or an injected throttle).
+    pub throttled: usize,
 }
 
 /// Count and bytes per kind of request in `log`.
@@ -99,6 +107,7 @@ pub fn tally(log: &[RequestRecord]) -> BTreeMap<RequestKind, Tally> {
         let t = out.entry(r.kind).or_default();
         t.count += 1;
         t.bytes += r.bytes;
+        t.throttled += usize::from(r.status == 429);
     }
     out
 }
@@ -144,6 +153,9 @@ impl TestCluster {
             throttles: Vec::new(),
             expire_continues: 0,
             legacy_discovery_only: options.legacy_discovery_only,
+            limiter: options
+                .max_in_flight
+                .map(|l| Arc::new(limiter::Limiter::new(l))),
         }));
         let listener = std::net::TcpListener::bind(("127.0.0.1", options.port))
             .with_context(|| format!("binding 127.0.0.1:{}", options.port))?;
@@ -226,6 +238,11 @@ impl TestCluster {
     /// Loads a scenario (multi-document YAML); returns how many objects it held.
     pub fn load(&self, yaml: &str) -> anyhow::Result<usize> {
         scenario::load(&mut self.lock().store, yaml)
+    }
+
+    /// Fills the cluster with a generated one (benchmarks; see `generate.rs`).
+    pub fn generate(&self, spec: &generate::Spec) -> anyhow::Result<generate::Summary> {
+        generate::generate(&mut self.lock().store, spec)
     }
 
     pub fn load_file(&self, path: impl AsRef<std::path::Path>) -> anyhow::Result<usize> {

@@ -4,7 +4,7 @@
 use serde_json::{json, Map, Value};
 
 /// ObjectMeta fields in Go struct order (apiserver-semantics.md §6.4).
-const META_ORDER: &[&str] = &[
+pub(crate) const META_ORDER: &[&str] = &[
     "name",
     "generateName",
     "namespace",
@@ -94,13 +94,13 @@ pub fn drop_empty(obj: &mut Value) {
                 _ => false,
             };
             if empty {
-                m.remove(k);
+                m.shift_remove(k);
             }
         }
     }
     if let Some(top) = obj.as_object_mut() {
         if top.get("status").is_some_and(Value::is_null) {
-            top.remove("status");
+            top.shift_remove("status");
         }
     }
 }
@@ -110,17 +110,17 @@ pub fn spec_finalizers(obj: &Value) -> Vec<String> {
 }
 
 /// Rewrites an object with metadata in Go struct order. Built-in objects get
-/// `kind, apiVersion, metadata, …`; custom resources have every key sorted, as
-/// Go's encoding of `map[string]interface{}` does.
+/// `kind, apiVersion, metadata, …` (the rest in the order stored); custom
+/// resources have every key sorted, as Go's encoding of `map[string]interface{}` does.
 pub fn normalize(obj: Value, custom: bool) -> Value {
     let Value::Object(mut top) = obj else {
         return obj;
     };
-    if let Some(Value::Object(m)) = top.remove("metadata") {
+    if let Some(Value::Object(m)) = top.shift_remove("metadata") {
         let mut ordered = Map::new();
         let mut rest = m;
         for key in META_ORDER {
-            if let Some(v) = rest.remove(*key) {
+            if let Some(v) = rest.shift_remove(*key) {
                 if !v.is_null() || *key == "creationTimestamp" {
                     ordered.insert((*key).to_string(), v);
                 }
@@ -134,7 +134,7 @@ pub fn normalize(obj: Value, custom: bool) -> Value {
     }
     let mut out = Map::new();
     for key in ["kind", "apiVersion", "metadata"] {
-        if let Some(v) = top.remove(key) {
+        if let Some(v) = top.shift_remove(key) {
             out.insert(key.into(), v);
         }
     }

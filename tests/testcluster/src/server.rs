@@ -11,6 +11,7 @@ use crate::bootstrap::{self, ControlPlane};
 use crate::controllers;
 use crate::discovery::ResourceDef;
 use crate::fault::{self, Fault, FaultAction, TruncatedBody};
+use crate::limiter::Limiter;
 use crate::managed::{self, Writer};
 use crate::object;
 use crate::rbac::{self, Deny};
@@ -110,6 +111,8 @@ pub struct Inner {
     pub throttles: Vec<(String, usize)>,
     /// The next this-many list requests carrying a continue token get 410 Expired.
     pub expire_continues: usize,
+    /// Requests in flight beyond its limits are rejected with 429.
+    pub limiter: Option<Arc<Limiter>>,
 }
 
 pub type Shared = Arc<Mutex<Inner>>;
@@ -118,6 +121,8 @@ type ResBody = BoxBody<Bytes, Infallible>;
 
 enum Answer {
     Json(u16, Value, Vec<(&'static str, String)>),
+    /// A JSON body already written (large lists, see `wire.rs`).
+    JsonBytes(u16, Vec<u8>),
     Text(u16, String),
     /// Status, content type and body exactly as given (an injected fault).
     Raw(u16, String, String),
@@ -176,16 +181,30 @@ pub async fn handle(
         .await
         .map(|b| b.to_bytes())
         .unwrap_or_default();
-    let latency = {
+    let (latency, limiter) = {
         let inner = shared.lock().expect("state lock");
         let path = parts.uri.path();
-        inner.latency
+        let latency = inner.latency
             + inner
                 .slow_paths
                 .iter()
                 .filter(|(p, _)| path.contains(p.as_str()))
                 .map(|(_, d)| *d)
-                .sum::<Duration>()
+                .sum::<Duration>();
+        let limited = path != "/testcluster/stats";
+        (latency, inner.limiter.clone().filter(|_| limited))
+    };
+    // Held until the answer is built (a watch's, until its headers are out).
+    let _seat = match limiter {
+        Some(limiter) => match limiter.admit().await {
+            Some(seat) => Some(seat),
+            None => {
+                // The rejection still travels the round trip, without a seat.
+                tokio::time::sleep(latency).await;
+                return Ok(reject(&shared, &parts));
+            }
+        },
+        None => None,
     };
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -232,6 +251,15 @@ pub async fn handle(
             vec![],
         ),
         Answer::Raw(code, content_type, text) => (code, Bytes::from(text), content_type, vec![]),
+        Answer::JsonBytes(code, mut text) => {
+            text.push(b'\n');
+            (
+                code,
+                Bytes::from(text),
+                "application/json".to_string(),
+                vec![],
+            )
+        }
         Answer::Json(code, v, mut extra) => {
             // ErrorNegotiated: a Status asking the client to wait says so in a header too.
             if let Some(secs) = v["details"]["retryAfterSeconds"]
@@ -287,6 +315,40 @@ pub async fn handle(
         Full::new(bytes).boxed()
     };
     Ok(builder.body(body).expect("valid response"))
+}
+
+/// The limiter's answer to a request it has no seat or queue place for:
+/// API Priority and Fairness' plain-text 429 with `Retry-After: 1`.
+fn reject(shared: &Shared, parts: &hyper::http::request::Parts) -> Response<ResBody> {
+    const TEXT: &str = "Too many requests, please try again later.\n";
+    let path = parts.uri.path().to_string();
+    let query = parts.uri.query().unwrap_or_default().to_string();
+    let attributes = Attributes::from_request(parts.method.as_str(), &path, &parse_query(&query));
+    let record = RequestRecord {
+        method: parts.method.as_str().to_string(),
+        path,
+        query,
+        user: String::new(),
+        authenticated_user: String::new(),
+        kind: provisional_kind(&attributes),
+        status: 429,
+        bytes: TEXT.len(),
+        dry_run: false,
+        body: String::new(),
+        content_type: header(parts, "content-type").to_string(),
+        accept: header(parts, "accept").to_string(),
+        fault: None,
+    };
+    shared.lock().expect("state lock").log.push(record);
+    Response::builder()
+        .status(429)
+        .header("Audit-Id", object::new_uid())
+        .header("Cache-Control", "no-cache, private")
+        .header("Content-Type", "text/plain; charset=utf-8")
+        .header("Retry-After", "1")
+        .header("X-Content-Type-Options", "nosniff")
+        .body(Full::new(Bytes::from_static(TEXT.as_bytes())).boxed())
+        .expect("valid response")
 }
 
 /// Waits for ever: the connection is cut under the request, the client gives
@@ -807,7 +869,11 @@ fn route(
             let plan = WatchPlan::new(&res, ns.as_deref(), name, query, shape)?;
             return Ok(Answer::Watch(Box::new(plan)));
         }
-        "list" => store.list(&res, ns.as_deref(), query, shape(parts, query, true)?),
+        "list" => {
+            let shape = shape(parts, query, true)?;
+            let (code, bytes) = store.list_bytes(&res, ns.as_deref(), query, shape)?;
+            return Ok(Answer::JsonBytes(code, bytes));
+        }
         "get" => store.get(
             &res,
             &ns_str,
@@ -1106,5 +1172,33 @@ rules: [{apiGroups: [''], resources: [pods], verbs: [get, list, watch]}]
             groups_only.json(),
             json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": "requested [{Group  system:masters    }] without impersonating a user", "reason": "BadRequest", "code": 400})
         );
+    }
+
+    #[test]
+    fn beyond_the_limit_requests_get_429_with_retry_after() {
+        let cluster = crate::TestCluster::start_with(crate::Options {
+            tls: false,
+            latency: std::time::Duration::from_millis(300),
+            max_in_flight: Some(crate::limiter::Limits { seats: 1, queue: 0 }),
+            ..Default::default()
+        })
+        .unwrap();
+        let answers: Vec<(u16, Option<String>)> = std::thread::scope(|s| {
+            let calls: Vec<_> = (0..3)
+                .map(|_| {
+                    s.spawn(|| {
+                        let r = request(&cluster, "GET", "/api/v1/namespaces", &[], "");
+                        (r.status(), r.header("Retry-After").map(String::from))
+                    })
+                })
+                .collect();
+            calls.into_iter().map(|c| c.join().unwrap()).collect()
+        });
+        let throttled: Vec<_> = answers.iter().filter(|a| a.0 == 429).collect();
+        assert_eq!(throttled.len(), 2, "{answers:?}");
+        assert!(throttled.iter().all(|a| a.1.as_deref() == Some("1")));
+        let stats = cluster.stats();
+        let lists = stats[&crate::RequestKind::List];
+        assert_eq!((lists.count, lists.throttled), (3, 2));
     }
 }

@@ -10,8 +10,10 @@ use crate::object::{self, format_time, is_terminating, meta_mut, meta_str, norma
 use crate::patch::{self, PatchType};
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::status::{self, ApiError, FieldError, Gr};
+use crate::wire;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Bound;
 
 /// `(group, plural, namespace, name)`: the etcd key order lists are returned in.
 pub type ObjKey = (String, String, String, String);
@@ -34,6 +36,12 @@ pub enum Include {
     None,
     Metadata,
     Object,
+}
+
+/// The objects of one list page and the list's metadata.
+struct Page<'a> {
+    items: Vec<&'a Value>,
+    meta: Map<String, Value>,
 }
 
 /// Options of a DELETE, from the body or the query.
@@ -172,16 +180,25 @@ impl Store {
 
     /// The stored objects of one resource, in key order.
     pub fn objects_of<'a>(&'a self, res: &'a ResourceDef) -> impl Iterator<Item = &'a Value> {
+        self.entries_of(&res.group, &res.plural).map(|(_, o)| o)
+    }
+
+    /// The stored objects of one group and resource with their keys: a range
+    /// of the key order, so that large clusters are not walked whole.
+    pub fn entries_of<'a>(
+        &'a self,
+        group: &'a str,
+        plural: &'a str,
+    ) -> impl Iterator<Item = (&'a ObjKey, &'a Value)> {
         let lower = (
-            res.group.clone(),
-            res.plural.clone(),
+            group.to_string(),
+            plural.to_string(),
             String::new(),
             String::new(),
         );
         self.objects
             .range(lower..)
-            .take_while(|((g, p, _, _), _)| *g == res.group && *p == res.plural)
-            .map(|(_, o)| o)
+            .take_while(move |((g, p, _, _), _)| g == group && p == plural)
     }
 
     pub fn current_rv_number(&self) -> u64 {
@@ -197,9 +214,7 @@ impl Store {
 
     /// (group, version) pairs whose APIService is not Available.
     pub fn unavailable_group_versions(&self) -> BTreeSet<(String, String)> {
-        self.objects
-            .iter()
-            .filter(|((g, p, _, _), _)| g == "apiregistration.k8s.io" && p == "apiservices")
+        self.entries_of("apiregistration.k8s.io", "apiservices")
             .filter(|(_, o)| !o["spec"]["service"].is_null())
             .filter(|(_, o)| {
                 !o["status"]["conditions"]
@@ -462,13 +477,13 @@ impl Store {
         })
     }
 
-    pub fn list(
-        &self,
-        res: &ResourceDef,
-        ns: Option<&str>,
+    /// The objects one list request returns, and its list metadata.
+    fn page<'a>(
+        &'a self,
+        res: &'a ResourceDef,
+        ns: Option<&'a str>,
         query: &BTreeMap<String, String>,
-        shape: Shape,
-    ) -> Reply {
+    ) -> Result<Page<'a>, ApiError> {
         let labels =
             LabelSelector::parse(query.get("labelSelector").map(String::as_str).unwrap_or(""))?;
         let is_ns = res.group.is_empty() && res.plural == "namespaces";
@@ -504,34 +519,62 @@ impl Store {
         };
         let start = opts.start.clone();
         let selecting = query.contains_key("labelSelector") || query.contains_key("fieldSelector");
-        let lower = (
-            res.group.clone(),
-            res.plural.clone(),
-            String::new(),
-            String::new(),
-        );
-        let mut snapshot: BTreeMap<(&str, &str), &Value> = self
-            .objects
-            .range(lower..)
-            .take_while(|((g, p, _, _), _)| *g == res.group && *p == res.plural)
-            .filter(|(k, _)| !overlay.contains_key(*k))
-            .map(|((_, _, n, name), o)| ((n.as_str(), name.as_str()), o))
-            .collect();
-        for (k, then) in &overlay {
-            if let Some(o) = then {
-                snapshot.insert((k.2.as_str(), k.3.as_str()), o);
+        let in_namespace = |n: &str| ns.is_none_or(|want| n == want);
+        // The range read below starts and stays where the page may (namespace, continue).
+        let in_range = overlay.is_empty();
+        let candidates: Box<dyn Iterator<Item = &Value>> = if in_range {
+            // Nothing changed since the list's revision (the common case): read
+            // the store from where the page starts, not the whole type.
+            let (g, p) = (&res.group, &res.plural);
+            let key = |a: &str, b: &str, c: &str, d: &str| -> ObjKey {
+                (a.to_string(), b.to_string(), c.to_string(), d.to_string())
+            };
+            let from = match (&start, ns) {
+                (Some(s), _) => Bound::Excluded(key(g, p, &s.0, &s.1)),
+                (None, Some(n)) => Bound::Included(key(g, p, n, "")),
+                (None, None) => Bound::Included(key(g, p, "", "")),
+            };
+            // Just past the last key that may match (names hold no NUL), so
+            // that the range walk compares no keys.
+            let end = match ns {
+                Some(n) => key(g, p, &format!("{n}\0"), ""),
+                None => key(g, &format!("{p}\0"), "", ""),
+            };
+            let empty = match &from {
+                Bound::Included(k) | Bound::Excluded(k) => *k >= end,
+                Bound::Unbounded => false,
+            };
+            if empty {
+                Box::new(std::iter::empty())
+            } else {
+                Box::new(
+                    self.objects
+                        .range((from, Bound::Excluded(end)))
+                        .map(|(_, o)| o),
+                )
             }
-        }
-        let mut matching = snapshot
-            .into_iter()
-            .filter(|((n, _), _)| ns.is_none_or(|want| *n == want))
-            .filter(|((n, name), _)| {
-                start
-                    .as_ref()
-                    .is_none_or(|s| (*n, *name) > (s.0.as_str(), s.1.as_str()))
+        } else {
+            let mut snapshot: BTreeMap<(&str, &str), &Value> = self
+                .entries_of(&res.group, &res.plural)
+                .filter(|(k, _)| !overlay.contains_key(*k))
+                .map(|((_, _, n, name), o)| ((n.as_str(), name.as_str()), o))
+                .collect();
+            for then in overlay.values().flatten() {
+                snapshot.insert((meta_str(then, "namespace"), object::name(then)), then);
+            }
+            Box::new(snapshot.into_values())
+        };
+        let mut matching = candidates
+            .filter(|o| in_range || in_namespace(meta_str(o, "namespace")))
+            .filter(|o| {
+                in_range
+                    || start.as_ref().is_none_or(|s| {
+                        (meta_str(o, "namespace"), object::name(o)) > (s.0.as_str(), s.1.as_str())
+                    })
             })
-            .map(|(_, o)| o)
-            .filter(|o| labels.matches(&o["metadata"]["labels"]) && fields.matches(o));
+            .filter(|o| {
+                !selecting || (labels.matches(&o["metadata"]["labels"]) && fields.matches(o))
+            });
         let mut items: Vec<&Value> = Vec::new();
         let mut next: Option<&Value> = None;
         for o in matching.by_ref() {
@@ -559,6 +602,23 @@ impl Store {
                 list_meta.insert("remainingItemCount".into(), json!(remaining));
             }
         }
+        Ok(Page {
+            items,
+            meta: list_meta,
+        })
+    }
+
+    pub fn list(
+        &self,
+        res: &ResourceDef,
+        ns: Option<&str>,
+        query: &BTreeMap<String, String>,
+        shape: Shape,
+    ) -> Reply {
+        let Page {
+            items,
+            meta: list_meta,
+        } = self.page(res, ns, query)?;
         let body = match shape {
             Shape::Metadata => json!({
                 "kind": "PartialObjectMetadataList",
@@ -578,9 +638,10 @@ impl Store {
                     .map(|o| {
                         let mut v = self.served(res, o);
                         if !custom {
+                            // Items of a built-in list carry neither; the rest keeps its order.
                             if let Some(m) = v.as_object_mut() {
-                                m.remove("kind");
-                                m.remove("apiVersion");
+                                m.shift_remove("kind");
+                                m.shift_remove("apiVersion");
                             }
                         }
                         v
@@ -595,6 +656,46 @@ impl Store {
             }
         };
         Ok((200, body))
+    }
+
+    /// A list as the bytes of its JSON body: `list`'s answer, with metadata
+    /// and full lists written straight from the store (see `wire.rs`).
+    pub fn list_bytes(
+        &self,
+        res: &ResourceDef,
+        ns: Option<&str>,
+        query: &BTreeMap<String, String>,
+        shape: Shape,
+    ) -> Result<(u16, Vec<u8>), ApiError> {
+        let bytes = match shape {
+            Shape::Metadata => {
+                let page = self.page(res, ns, query)?;
+                wire::list(
+                    "PartialObjectMetadataList",
+                    "meta.k8s.io/v1",
+                    &page.meta,
+                    page.items.into_iter(),
+                    wire::partial,
+                )
+            }
+            Shape::Full => {
+                let page = self.page(res, ns, query)?;
+                let custom = self.is_custom(res);
+                let api_version = res.api_version();
+                wire::list(
+                    &format!("{}List", res.kind),
+                    &api_version,
+                    &page.meta,
+                    page.items.into_iter(),
+                    |out, o| wire::served_item(out, o, &res.kind, &api_version, custom),
+                )
+            }
+            Shape::Table(_) => {
+                let (_, v) = self.list(res, ns, query, shape)?;
+                serde_json::to_vec(&v).expect("serializable")
+            }
+        };
+        Ok((200, bytes))
     }
 
     /// The server-side table kubectl prints (apiserver-semantics.md §6.5).
@@ -1319,4 +1420,74 @@ fn aggregated_resources(apiservice: &Value, group: &str, version: &str) -> Vec<R
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(reply: &Value) -> Vec<String> {
+        reply["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| format!("{}/{}", meta_str(o, "namespace"), object::name(o)))
+            .collect()
+    }
+
+    /// Pages continue at the first page's revision whatever is written in
+    /// between (read through the revision log); otherwise straight from the store.
+    #[test]
+    fn pages_read_at_one_revision_and_stay_in_their_namespace() {
+        let mut store = Store::new();
+        let mut yaml = String::new();
+        for ns in ["a", "b"] {
+            yaml.push_str(&format!(
+                "---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: {ns}}}\n"
+            ));
+            for i in 1..=3 {
+                yaml.push_str(&format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}, namespace: {ns}}}\n"));
+            }
+        }
+        crate::scenario::load(&mut store, &yaml).unwrap();
+        let res = store.resource_by_gr("", "configmaps").unwrap();
+        let query = |limit: &str, token: Option<&Value>| {
+            let mut q = BTreeMap::from([("limit".to_string(), limit.to_string())]);
+            if let Some(t) = token.and_then(Value::as_str) {
+                q.insert("continue".into(), t.into());
+            }
+            q
+        };
+        let list = |store: &Store, ns: Option<&str>, q: &BTreeMap<String, String>| {
+            store.list(&res, ns, q, Shape::Metadata).unwrap().1
+        };
+
+        let first = list(&store, None, &query("4", None));
+        assert_eq!(names(&first), ["a/c1", "a/c2", "a/c3", "b/c1"]);
+        assert_eq!(first["metadata"]["remainingItemCount"], 2);
+        let token = first["metadata"]["continue"].clone();
+        store
+            .create(&res, "b", br#"{"metadata":{"name":"c9"}}"#, false)
+            .unwrap();
+        store.remove(&res, "b", "c3");
+        let rest = list(&store, None, &query("4", Some(&token)));
+        assert_eq!(names(&rest), ["b/c2", "b/c3"], "as at the first page");
+        let now = list(&store, None, &query("0", None));
+        assert_eq!(
+            names(&now),
+            ["a/c1", "a/c2", "a/c3", "b/c1", "b/c2", "b/c9"]
+        );
+
+        let in_a = list(&store, Some("a"), &query("2", None));
+        assert_eq!(names(&in_a), ["a/c1", "a/c2"]);
+        let token = in_a["metadata"]["continue"].clone();
+        assert_eq!(
+            names(&list(&store, Some("a"), &query("2", Some(&token)))),
+            ["a/c3"]
+        );
+        assert_eq!(
+            names(&list(&store, Some("c"), &query("2", None))),
+            Vec::<String>::new()
+        );
+    }
 }

@@ -35,6 +35,19 @@ struct Args {
     /// Load objects without the managedFields a real cluster shows (to measure their cost).
     #[arg(long)]
     no_managed_fields: bool,
+    /// Also generate a large, realistic cluster: `key=value,…` with keys types,
+    /// objects, stuck, namespaces, decoys, graceful, finalizer, seed
+    /// (e.g. `types=1000,objects=100k,stuck=100`).
+    #[arg(long, value_name = "SPEC")]
+    generate: Option<testcluster::generate::Spec>,
+    /// Serve at most N requests at once and answer the rest 429 with
+    /// `Retry-After: 1`, as API Priority and Fairness does (0: no limit).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    max_requests_inflight: usize,
+    /// With --max-requests-inflight: how many more requests may wait for a
+    /// seat (up to 15 s) before the rest are rejected.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    inflight_queue: usize,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -62,6 +75,10 @@ fn main() -> anyhow::Result<()> {
         port: args.port,
         control_plane: args.control_plane.into(),
         managed_fields: !args.no_managed_fields,
+        max_in_flight: (args.max_requests_inflight > 0).then_some(testcluster::limiter::Limits {
+            seats: args.max_requests_inflight,
+            queue: args.inflight_queue,
+        }),
         ..Default::default()
     })?;
     for s in &args.scenarios {
@@ -69,6 +86,23 @@ fn main() -> anyhow::Result<()> {
     }
     if args.bulk_namespaces > 0 {
         cluster.load(&testcluster::scenario::bulk(args.bulk_namespaces))?;
+    }
+    if let Some(spec) = &args.generate {
+        let started = std::time::Instant::now();
+        let s = cluster.generate(spec)?;
+        eprintln!(
+            "testcluster: generated {} types ({} built-in, {} CRDs in {} groups), {} objects in {} namespaces: {} stuck, {} live with finalizers, {} terminating gracefully ({:.1} s)",
+            s.builtin_types + s.crds,
+            s.builtin_types,
+            s.crds,
+            s.groups,
+            s.objects,
+            s.namespaces,
+            s.stuck,
+            s.decoys,
+            s.graceful,
+            started.elapsed().as_secs_f64()
+        );
     }
     std::fs::write(&args.kubeconfig, cluster.kubeconfig())?;
     eprintln!(
