@@ -1,77 +1,71 @@
 #!/usr/bin/env bash
-# Benchmark: find everything stuck in Terminating, cluster-wide, on a large test
-# cluster — kubectl-finalizers scan versus the kubectl ways of doing it (list every
-# resource type, full objects, filter on deletionTimestamp: one kubectl call per
-# type as runbooks do, or all types in one kubectl call), side by side in one run.
-# Prints wall time (median of RUNS), requests and bytes served, stuck objects
-# found by each (they must agree), and ratios.
+# Benchmark: find everything stuck in Terminating on a fleet-scale test cluster
+# (TYPES resource types, OBJECTS objects, LATENCY_MS per response), side by
+# side in one run, the ways alternating round by round:
 #
-#   scripts/bench.sh [NAMESPACES] [LATENCY_MS] [RUNS]   (defaults: 100 2 5)
-set -euo pipefail
-cd "$(dirname "$0")/.."
-namespaces=${1:-100}
-latency=${2:-2}
-runs=${3:-5}
+#   scan                    kubectl finalizers scan -A -o json (the baseline)
+#   kubectl-per-type        kubectl api-resources, then kubectl get TYPE -A per type
+#   kubectl-qualified       the same, each type named resource.version.group
+#   kubectl-one-call        kubectl get TYPE1,TYPE2,… -A
+#   scan-concurrency-1      scan, one type at a time
+#   scan-concurrency-16     scan, twice the default concurrency
+#   scan-no-paging          scan, --chunk-size 1000000
+#   lister-metadata         bench-lister.py: the scan's strategy in plain Python
+#   lister-full             the same lister, full objects (the plugin cannot)
+#   floor                   the same lister, metadata, one unpaged list per type
+#
+# Reports wall time, client CPU, peak RSS, requests, bytes, 429s and the
+# stuck set each way found (all must agree); medians over the rounds.
+#
+#   scripts/bench.sh [TYPES] [OBJECTS] [LATENCY_MS] [ROUNDS] [SLOW_ROUNDS]
+#       defaults: 1000 100k 25 5 1 — the kubectl ways that call kubectl once per
+#       type take minutes a run at this size, so they run in the first
+#       SLOW_ROUNDS rounds only; concurrency 1, the full lister and the
+#       one-call kubectl way in the first two.
+source "$(dirname "$0")/bench-lib.sh"
+types=${1:-1000}
+objects=${2:-100k}
+latency=${3:-25}
+rounds=${4:-5}
+slow_rounds=${5:-1}
+spec="types=$types,objects=$objects,stuck=100"
 
-cargo build --quiet --release --workspace --bins
-bin=target/release
-work=$(mktemp -d)
-trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+bench_build
+echo "cluster: --generate $spec --latency-ms $latency; $rounds rounds"
+start_cluster fleet --generate "$spec" --latency-ms "$latency"
+use_cluster fleet
+echo "  test cluster RSS: $(cluster_rss_mib fleet) MiB"
 
-"$bin/testcluster" --kubeconfig "$work/kubeconfig" --bulk-namespaces "$namespaces" \
-  --latency-ms "$latency" 2>"$work/server.log" &
-server=$!
-for _ in $(seq 600); do [ -s "$work/kubeconfig" ] && break; sleep 0.1; done
-[ -s "$work/kubeconfig" ] || { echo "the test cluster did not start" >&2; cat "$work/server.log" >&2; exit 1; }
-export KUBECONFIG="$work/kubeconfig" HOME="$work"
-url=$(sed -n 's/^ *server: //p' "$KUBECONFIG")
-stats() { curl -sk -H "Authorization: Bearer admin-token" -X "$1" "$url/testcluster/stats"; }
+lister() { python3 "$root/scripts/bench-lister.py" "$@"; }
+export -f lister
+export root
 
-plugin() { "$bin/kubectl-finalizers" scan -o name 2>/dev/null || true; }
-kubectl_way() {
-  kubectl api-resources --verbs=list -o name 2>/dev/null | while read -r type; do
-    kubectl get "$type" -A --ignore-not-found -o jsonpath='{range .items[?(@.metadata.deletionTimestamp)]}{.kind}/{.metadata.name}{"\n"}{end}' 2>/dev/null || true
+for round in $(seq "$rounds"); do
+  ways=(scan scan-no-paging scan-concurrency-16 lister-metadata floor)
+  [ "$round" -gt 2 ] || ways+=(scan-concurrency-1 lister-full kubectl-one-call)
+  [ "$round" -gt "$slow_rounds" ] || ways+=(kubectl-per-type kubectl-qualified)
+  # Rotate the order so that no way always runs first or last.
+  for ((i = 0; i < ${#ways[@]}; i++)); do
+    way=${ways[$(((i + round) % ${#ways[@]}))]}
+    case $way in
+      scan) measure scan "$round" json scan ;;
+      scan-no-paging) measure "$way" "$round" json scan --chunk-size 1000000 ;;
+      scan-concurrency-1) measure "$way" "$round" json scan --concurrency 1 ;;
+      scan-concurrency-16) measure "$way" "$round" json scan --concurrency 16 ;;
+      lister-metadata) measure "$way" "$round" lines lister metadata 8 500 ;;
+      lister-full) measure "$way" "$round" lines lister full 8 500 ;;
+      floor) measure "$way" "$round" lines lister metadata 8 0 ;;
+      kubectl-one-call) measure "$way" "$round" kubectl kubectl_one_call ;;
+      kubectl-per-type) measure "$way" "$round" kubectl kubectl_per_type ;;
+      kubectl-qualified) measure "$way" "$round" kubectl kubectl_qualified ;;
+    esac
   done
-}
+done
+stop_cluster fleet
 
-kubectl_one_call() {
-  local types
-  types=$(kubectl api-resources --verbs=list -o name 2>/dev/null | paste -sd, -)
-  kubectl get "$types" -A --ignore-not-found -o jsonpath='{range .items[?(@.metadata.deletionTimestamp)]}{.kind}/{.metadata.name}{"\n"}{end}' 2>/dev/null || true
-}
-
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-measure() { # NAME FUNCTION -> prints "ms requests bytes"
-  local times=() out
-  for _ in $(seq "$runs"); do
-    rm -rf "$HOME/.kube/cache"
-    stats DELETE >/dev/null
-    local start end
-    start=$(date +%s%N)
-    out=$("$2")
-    end=$(date +%s%N)
-    times+=($(( (end - start) / 1000000 )))
-  done
-  local s
-  s=$(stats GET)
-  local requests bytes
-  requests=$(echo "$s" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sum(v["count"] for v in d.values()))')
-  bytes=$(echo "$s" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sum(v["bytes"] for v in d.values()))')
-  echo "$(printf '%s\n' "${times[@]}" | median) $requests $bytes $(echo "$out" | grep -c . || true)"
-}
-
-objects=$(( namespaces * 80 + namespaces / 10 ))
-echo "cluster: $namespaces namespaces, about $objects objects, $latency ms added per response; median of $runs runs"
-read -r p_ms p_req p_bytes p_found < <(measure plugin plugin)
-read -r k_ms k_req k_bytes k_found < <(measure kubectl kubectl_way)
-read -r o_ms o_req o_bytes o_found < <(measure kubectl kubectl_one_call)
-printf '%-28s %10s %10s %14s %8s\n' "" "wall ms" "requests" "bytes served" "stuck"
-printf '%-28s %10s %10s %14s %8s\n' "kubectl-finalizers scan" "$p_ms" "$p_req" "$p_bytes" "$p_found"
-printf '%-28s %10s %10s %14s %8s\n' "kubectl, one call per type" "$k_ms" "$k_req" "$k_bytes" "$k_found"
-printf '%-28s %10s %10s %14s %8s\n' "kubectl, all types one call" "$o_ms" "$o_req" "$o_bytes" "$o_found"
-python3 - "$p_ms" "$p_bytes" "$k_ms" "$k_bytes" "$o_ms" "$o_bytes" <<'PY'
-import sys
-p_ms, p_b, k_ms, k_b, o_ms, o_b = map(float, sys.argv[1:])
-print(f"ratio vs one call per type:  {k_ms / max(p_ms, 1):.1f}x faster, {k_b / max(p_b, 1):.1f}x fewer bytes")
-print(f"ratio vs all types one call: {o_ms / max(p_ms, 1):.1f}x faster, {o_b / max(p_b, 1):.1f}x fewer bytes")
-PY
+echo
+echo "### $types types, $objects objects, $latency ms"
+grep '^fleet/' "$results" | sed 's,^fleet/,,' >"$work/fleet.tsv"
+python3 scripts/bench-report.py "$work/fleet.tsv" scan
+echo
+python3 scripts/bench-report.py --checks "$work/fleet.tsv"
