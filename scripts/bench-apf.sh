@@ -9,6 +9,7 @@
 #
 #   scripts/bench-apf.sh [TYPES] [OBJECTS] [LATENCY_MS] [SEATS] [ROUNDS]
 #       defaults: 1000 100k 25 4 3
+# shellcheck source=scripts/bench-lib.sh
 source "$(dirname "$0")/bench-lib.sh"
 types=${1:-1000}
 objects=${2:-100k}

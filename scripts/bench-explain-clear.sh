@@ -15,6 +15,7 @@
 #
 #   scripts/bench-explain-clear.sh [TYPES] [OBJECTS] [LATENCY_MS] [ROUNDS] [CLEARED]
 #       defaults: 1000 100k 25 3 1000 (CLEARED: how many objects clear empties)
+# shellcheck source=scripts/bench-lib.sh
 source "$(dirname "$0")/bench-lib.sh"
 types=${1:-1000}
 objects=${2:-100k}

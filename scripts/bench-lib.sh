@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the bench-*.sh scripts (sourced, not run): test clusters started
 # and stopped by name, one measured run of a command, the ways of finding what
 # is stuck, and the stuck set each way found.
@@ -125,7 +126,9 @@ PY
 
 # --- the ways --------------------------------------------------------------------
 
-# The jsonpath every kubectl way prints: one line per terminating object.
+# The jsonpath every kubectl way prints: one line per terminating object
+# (its quotes are kubectl's, not the shell's).
+# shellcheck disable=SC2089,SC2090
 terminating='{range .items[?(@.metadata.deletionTimestamp)]}{.apiVersion}|{.kind}|{.metadata.namespace}|{.metadata.name}|{.metadata.finalizers}{"\n"}{end}'
 
 # Runbook style: discover, then one kubectl call per type.
@@ -154,4 +157,5 @@ kubectl_qualified() {
 scan() { "$plugin" scan -A -o json "$@"; }
 
 export -f kubectl_per_type kubectl_one_call kubectl_qualified scan
+# shellcheck disable=SC2090
 export terminating plugin

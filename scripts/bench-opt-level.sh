@@ -7,6 +7,7 @@
 #
 #   scripts/bench-opt-level.sh [TYPES] [OBJECTS] [LATENCY_MS] [ROUNDS]
 #       defaults: 1000 300k 25 5 (the first run builds three LTO binaries)
+# shellcheck source=scripts/bench-lib.sh
 source "$(dirname "$0")/bench-lib.sh"
 types=${1:-1000}
 objects=${2:-300k}

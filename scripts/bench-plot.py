@@ -23,11 +23,20 @@ def load(path):
     return {k: {"wall": med(v, 2), "cpu": med(v, 3), "rss": med(v, 4) / 1024} for k, v in points.items()}
 
 
-def chart(x0, title, xlabel, ylabel, series, ymax=None, log_x=True):
-    """One panel at x offset x0; series: [(name, colour, [(x, y)])]."""
+def nice_step(span):
+    """A tick step of 1, 2, 2.5 or 5 times a power of ten, about span / 4."""
+    raw = span / 4
+    power = 10 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+
+
+def chart(x0, title, xlabel, ylabel, series, ymax=None, limit=None, log_x=True):
+    """One panel at x offset x0; series: [(name, colour, [(x, y)])]; limit: a
+    dashed line at that y (a target)."""
     xs = [x for _, _, pts in series for x, _ in pts]
     ys = [y for _, _, pts in series for _, y in pts]
-    ymax = ymax or max(ys) * 1.25
+    step = nice_step(ymax or max(ys) * 1.15)
+    ymax = step * math.ceil((ymax or max(ys) * 1.15) / step)
     fx = (lambda x: math.log10(x)) if log_x else (lambda x: x)
     lo, hi = fx(min(xs)), fx(max(xs))
     px = lambda x: x0 + PAD + (fx(x) - lo) / ((hi - lo) or 1) * (W - 2 * PAD)
@@ -35,10 +44,16 @@ def chart(x0, title, xlabel, ylabel, series, ymax=None, log_x=True):
     out = [f'<text x="{x0 + W / 2}" y="18" text-anchor="middle" font-weight="bold">{title}</text>']
     out.append(f'<line x1="{x0 + PAD}" y1="{H - PAD}" x2="{x0 + W - PAD}" y2="{H - PAD}" stroke="#444"/>')
     out.append(f'<line x1="{x0 + PAD}" y1="{PAD}" x2="{x0 + PAD}" y2="{H - PAD}" stroke="#444"/>')
-    for i in range(5):
-        y = ymax * i / 4
+    for i in range(round(ymax / step) + 1):
+        y = step * i
         out.append(f'<line x1="{x0 + PAD}" y1="{py(y):.1f}" x2="{x0 + W - PAD}" y2="{py(y):.1f}" stroke="#ddd"/>')
-        out.append(f'<text x="{x0 + PAD - 4}" y="{py(y) + 4:.1f}" text-anchor="end">{y:.0f}</text>')
+        out.append(f'<text x="{x0 + PAD - 4}" y="{py(y) + 4:.1f}" text-anchor="end">{y:g}</text>')
+    if limit is not None:
+        out.append(
+            f'<line x1="{x0 + PAD}" y1="{py(limit):.1f}" x2="{x0 + W - PAD}" y2="{py(limit):.1f}" '
+            'stroke="#d62728" stroke-dasharray="5,4"/>'
+        )
+        out.append(f'<text x="{x0 + W - PAD}" y="{py(limit) - 4:.1f}" text-anchor="end" fill="#d62728">target: under {limit:g}</text>')
     for x in sorted(set(xs)):
         label = f"{x // 1000}k" if x >= 1000 and x % 1000 == 0 and x >= 10000 else f"{x:,}"
         out.append(f'<text x="{px(x):.1f}" y="{H - PAD + 16}" text-anchor="middle">{label}</text>')
@@ -68,7 +83,7 @@ def main(results, svg):
     ])
     body += chart(W, "peak RSS vs objects (1,000 types)", "objects", "MiB", [
         ("peak RSS", "#2ca02c", [(o, v["rss"]) for o, v in by_objects]),
-    ], ymax=64)
+    ], ymax=80, limit=64)
     body += chart(2 * W, "scan vs types (100k objects)", "resource types", "seconds", [
         ("wall time", "#1f77b4", [(t, v["wall"]) for t, v in by_types]),
         ("client CPU", "#ff7f0e", [(t, v["cpu"]) for t, v in by_types]),

@@ -8,6 +8,7 @@
 # scripts/bench-plot.py) besides the table.
 #
 #   scripts/bench-scaling.sh [LATENCY_MS] [RUNS] [OUT]     defaults: 25 3 (none)
+# shellcheck source=scripts/bench-lib.sh
 source "$(dirname "$0")/bench-lib.sh"
 latency=${1:-25}
 runs=${2:-3}

@@ -22,6 +22,7 @@
 #       type take minutes a run at this size, so they run in the first
 #       SLOW_ROUNDS rounds only; concurrency 1, the full lister and the
 #       one-call kubectl way in the first two.
+# shellcheck source=scripts/bench-lib.sh
 source "$(dirname "$0")/bench-lib.sh"
 types=${1:-1000}
 objects=${2:-100k}
