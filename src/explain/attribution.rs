@@ -8,7 +8,7 @@ use super::evidence::{Snapshot, Workload};
 use super::report::{evidence, AttributedBy, Evidence, Source, Strength};
 use crate::glob;
 use crate::model::StuckObject;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// How much an RBAC grant on (group, resource) says about who owns a finalizer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -66,12 +66,27 @@ pub fn rbac_candidates<'s>(
     resource: &str,
 ) -> Vec<(&'s Workload, String, Grant)> {
     let mut out: Vec<(&Workload, String, Grant)> = Vec::new();
+    // Roles by (kind, namespace for a Role, name), the first of each kept: one
+    // pass instead of a search per binding (a fleet has thousands of both).
+    let scope =
+        |kind: &str, ns: Option<&'s String>| (kind != "ClusterRole").then_some(ns).flatten();
+    let mut roles = HashMap::new();
+    for r in &s.roles {
+        roles
+            .entry((
+                r.kind.as_str(),
+                scope(&r.kind, r.namespace.as_ref()),
+                r.name.as_str(),
+            ))
+            .or_insert(r);
+    }
     for b in &s.bindings {
-        let Some(role) = s.roles.iter().find(|r| {
-            r.kind == b.role_kind
-                && r.name == b.role_name
-                && (r.kind == "ClusterRole" || r.namespace == b.namespace)
-        }) else {
+        let key = (
+            b.role_kind.as_str(),
+            scope(&b.role_kind, b.namespace.as_ref()),
+            b.role_name.as_str(),
+        );
+        let Some(role) = roles.get(&key) else {
             continue;
         };
         let Some(best) = role
@@ -324,14 +339,19 @@ pub fn pod_namespaces(
     s: &Snapshot,
 ) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
+    // Candidates depend on (finalizer, group, resource) only: once per finding, not per object.
+    let mut keys = BTreeSet::new();
     for o in inputs_items {
         if o.kind == "PersistentVolumeClaim" && o.group.is_empty() {
             out.extend(o.namespace.clone());
         }
         for f in &o.finalizers {
-            for (w, _) in candidates(catalog.lookup(f), s, f, &o.group, &o.resource) {
-                out.insert(w.namespace.clone());
-            }
+            keys.insert((f.as_str(), o.group.as_str(), o.resource.as_str()));
+        }
+    }
+    for (f, group, resource) in keys {
+        for (w, _) in candidates(catalog.lookup(f), s, f, group, resource) {
+            out.insert(w.namespace.clone());
         }
     }
     out
