@@ -124,6 +124,56 @@ fn unreadable_pods_and_leases_never_clear_a_claim_a_pod_may_mount() {
     assert!(pvc_exists(&env));
 }
 
+/// The PV side of reproduction 1: whether a volume is still bound rests on the
+/// PV and PVC lists; forbidden (403) or failing (500), the PV's usage is
+/// unknown, `clear --yes` writes nothing, and `--force` still acts.
+#[test]
+fn an_unread_claim_list_never_clears_a_bound_volume() {
+    const PV: &str = "pv/pvc-5b0e7c4e-8f0a-4d8e-9f5e-1c2d3e4f5a6b";
+    for failing in [false, true] {
+        let env = Env::new(&["pvc-protection"]);
+        if failing {
+            env.cluster.fault(Fault {
+                method: Some("GET".into()),
+                path_contains: "/api/v1/persistentvolumeclaims".into(),
+                times: None,
+                action: FaultAction::Status {
+                    code: 500,
+                    retry_after: None,
+                },
+            });
+        } else {
+            deny_list(&env, "", "persistentvolumeclaims");
+        }
+        let explain = env.run(&["explain", PV, "-o", "json"]);
+        assert_eq!(explain.code, 4, "{failing}: {explain:?}");
+        let doc = json(&explain);
+        let f = finding(&doc, "kubernetes.io/pv-protection");
+        assert_eq!(f["objects"][0]["usage"], "unknown", "{failing}: {f:#}");
+        let state = if failing { "failed" } else { "forbidden" };
+        assert_eq!(
+            missing_resources(f),
+            [format!("{state} persistentvolumeclaims")],
+            "{f:#}"
+        );
+
+        let clear = env.run(&["clear", PV, "--yes"]);
+        assert_eq!(clear.code, 1, "{failing}: {clear:?}");
+        assert!(
+            clear.stderr.contains("refused without --force"),
+            "{failing}: {clear:?}"
+        );
+        assert!(
+            env.cluster.writes().is_empty(),
+            "{:?}",
+            env.cluster.writes()
+        );
+        let forced = env.run(&["clear", PV, "--yes", "--force"]);
+        assert_eq!(forced.code, 0, "{failing}: {forced:?}");
+        assert_eq!(env.cluster.writes().len(), 1);
+    }
+}
+
 /// Reproduction 1, the owner side: workload lists that fail (403, 500) never make
 /// an owner GONE, and `clear --yes` refuses; `--force` still works.
 #[test]
