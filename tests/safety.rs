@@ -174,6 +174,53 @@ fn an_unread_claim_list_never_clears_a_bound_volume() {
     }
 }
 
+/// Foreground deletion rests on the lists of every type a dependent may be:
+/// with replicasets forbidden (403) or failing (503), the Deployment's
+/// dependents are unknown — never "none remain" — and `clear --yes` writes nothing.
+#[test]
+fn unlisted_dependents_are_unknown_not_gone() {
+    const WEB: &str = "deployment/web";
+    for failing in [false, true] {
+        let env = Env::new(&["foreground-deletion"]);
+        if failing {
+            env.cluster.fault(Fault {
+                method: Some("GET".into()),
+                path_contains: "/apis/apps/v1/replicasets".into(),
+                times: None,
+                action: FaultAction::Status {
+                    code: 503,
+                    retry_after: None,
+                },
+            });
+        } else {
+            deny_list(&env, "apps", "replicasets");
+        }
+        let explain = env.run(&["explain", WEB, "-n", "shop", "-o", "json"]);
+        assert_eq!(explain.code, 4, "{failing}: {explain:?}");
+        let doc = json(&explain);
+        let f = finding(&doc, "foregroundDeletion");
+        assert_eq!(f["objects"][0]["usage"], "unknown", "{failing}: {f:#}");
+        assert!(
+            missing_resources(f)
+                .iter()
+                .any(|m| m.ends_with(" replicasets.apps")),
+            "{failing}: {f:#}"
+        );
+
+        let clear = env.run(&["clear", WEB, "-n", "shop", "--yes"]);
+        assert_eq!(clear.code, 1, "{failing}: {clear:?}");
+        assert!(
+            clear.stderr.contains("refused without --force"),
+            "{failing}: {clear:?}"
+        );
+        assert!(
+            env.cluster.writes().is_empty(),
+            "{:?}",
+            env.cluster.writes()
+        );
+    }
+}
+
 /// Reproduction 1, the owner side: workload lists that fail (403, 500) never make
 /// an owner GONE, and `clear --yes` refuses; `--force` still works.
 #[test]
