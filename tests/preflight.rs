@@ -6,6 +6,7 @@ mod support;
 
 use serde_json::Value;
 use support::Env;
+use testcluster::Deny;
 
 fn names(doc: &Value) -> Vec<String> {
     let mut n: Vec<String> = doc["items"]
@@ -93,6 +94,23 @@ fn nothing_to_strand_passes_the_gate_and_bad_input_is_a_usage_error() {
         run.stdout.contains("uninstalling it strands nothing"),
         "{run:?}"
     );
+    // The all-clear rests on every list: with one forbidden, it is not given.
+    let env_denied = Env::new(&["preflight"]);
+    env_denied.cluster.deny(Deny {
+        user: "admin".into(),
+        verb: Some("list".into()),
+        group: String::new(),
+        resource: "configmaps".into(),
+        namespace: None,
+    });
+    let partial = env_denied.run(&["preflight", "--group", "acme.example.com", "--exit-code"]);
+    assert_eq!(partial.code, 4, "{partial:?}");
+    assert!(
+        !partial.stdout.contains("strands nothing")
+            && partial.stdout.contains("this is not an all-clear"),
+        "{partial:?}"
+    );
+    assert!(partial.stderr.contains("configmaps"), "{partial:?}");
     for args in [
         &["preflight"][..],
         &["preflight", "pod/x"],

@@ -25,6 +25,15 @@ fn text(report: &PreflightReport) -> String {
     for e in &report.evidence {
         let _ = writeln!(out, "  {e}");
     }
+    if report.items.is_empty() && !report.problems.is_empty() {
+        // Unread lists may hold carriers: no all-clear on them.
+        let _ = writeln!(
+            out,
+            "\nNothing that could be read carries its finalizers, but {} type(s) or evidence lists could not be read (see the warnings): this is not an all-clear.",
+            report.problems.len()
+        );
+        return out;
+    }
     if report.items.is_empty() {
         let _ = writeln!(
             out,
