@@ -373,17 +373,7 @@ mod tests {
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
     fn ty() -> ApiType {
-        ApiType {
-            group: "example.com".into(),
-            version: "v1".into(),
-            plural: "widgets".into(),
-            singular: "widget".into(),
-            kind: "Widget".into(),
-            namespaced: true,
-            verbs: vec!["list".into()],
-            short_names: vec![],
-            subresources: vec![],
-        }
+        ApiType::widgets("example.com")
     }
 
     fn meta(

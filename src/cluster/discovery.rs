@@ -32,6 +32,22 @@ pub struct ApiType {
 }
 
 impl ApiType {
+    /// A namespaced, listable `widgets` type in `group`: the unit tests' fixture.
+    #[cfg(test)]
+    pub fn widgets(group: &str) -> ApiType {
+        ApiType {
+            group: group.into(),
+            version: "v1".into(),
+            plural: "widgets".into(),
+            singular: "widget".into(),
+            kind: "Widget".into(),
+            namespaced: true,
+            verbs: vec!["list".into()],
+            short_names: vec![],
+            subresources: vec![],
+        }
+    }
+
     pub fn api_version(&self) -> String {
         if self.group.is_empty() {
             self.version.clone()

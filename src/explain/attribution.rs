@@ -627,17 +627,7 @@ mod tests {
     fn types(groups: &[&str]) -> Vec<crate::cluster::ApiType> {
         groups
             .iter()
-            .map(|g| crate::cluster::ApiType {
-                group: g.to_string(),
-                version: "v1".into(),
-                plural: "widgets".into(),
-                singular: "widget".into(),
-                kind: "Widget".into(),
-                namespaced: true,
-                verbs: vec!["list".into()],
-                short_names: vec![],
-                subresources: vec![],
-            })
+            .map(|g| crate::cluster::ApiType::widgets(g))
             .collect()
     }
 
