@@ -126,7 +126,7 @@ fn configmap_with_finalizer(env: &Env, binary: &Path, name: &str) {
     let created = k_stdin(
         env,
         binary,
-        &["create", "--validate=false", "-f", "-"],
+        &["create", "-f", "-"],
         &format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}, namespace: shop, finalizers: [example.com/hold]}}\ndata: {{a: b}}\n"),
     );
     assert_eq!(created.code, 0, "{created:?}");
@@ -478,7 +478,6 @@ fn server_side_apply_tracks_finalizer_ownership() {
         &bin,
         &[
             "apply",
-            "--validate=false",
             "--server-side",
             "--field-manager=plugin",
             "-f",
@@ -521,7 +520,6 @@ fn server_side_apply_tracks_finalizer_ownership() {
         &bin,
         &[
             "apply",
-            "--validate=false",
             "--server-side",
             "--field-manager=plugin",
             "-f",
@@ -580,7 +578,6 @@ fn server_side_apply_tracks_finalizer_ownership() {
         &bin,
         &[
             "apply",
-            "--validate=false",
             "--server-side",
             "--field-manager=plugin",
             "-f",
@@ -599,7 +596,6 @@ fn server_side_apply_tracks_finalizer_ownership() {
         &bin,
         &[
             "apply",
-            "--validate=false",
             "--server-side",
             "--field-manager=someone-else",
             "-f",
@@ -619,7 +615,6 @@ fn server_side_apply_tracks_finalizer_ownership() {
         &bin,
         &[
             "apply",
-            "--validate=false",
             "--server-side",
             "--field-manager=someone-else",
             "--force-conflicts",
@@ -700,12 +695,7 @@ fn empty_finalizers_and_null_status_are_not_stored() {
     assert!(cm["metadata"].get("finalizers").is_none(), "{cm}");
 
     let cr = "apiVersion: logging.banzaicloud.io/v1beta1\nkind: Logging\nmetadata: {name: spare}\nspec: {controlNamespace: logging}\nstatus: null\n";
-    let created = k_stdin(
-        &env,
-        &bin,
-        &["create", "--validate=false", "-f", "-", "-o", "json"],
-        cr,
-    );
+    let created = k_stdin(&env, &bin, &["create", "-f", "-", "-o", "json"], cr);
     assert_eq!(created.code, 0, "{created:?}");
     assert!(
         json_of(&created.stdout).get("status").is_none(),
@@ -841,12 +831,7 @@ fn a_webhook_without_endpoints_blocks_the_finalizer_patch() {
     let mut some = vwc.clone();
     some["webhooks"][0]["sideEffects"] = json!("Some");
     some["metadata"] = json!({"name": "widget-validation"});
-    let replaced = k_stdin(
-        &env,
-        &bin,
-        &["replace", "--validate=false", "-f", "-"],
-        &some.to_string(),
-    );
+    let replaced = k_stdin(&env, &bin, &["replace", "-f", "-"], &some.to_string());
     assert_eq!(replaced.code, 0, "{replaced:?}");
     let dry = k(
         &env,
@@ -868,12 +853,7 @@ fn a_webhook_without_endpoints_blocks_the_finalizer_patch() {
     let mut ignore = some.clone();
     ignore["webhooks"][0]["failurePolicy"] = json!("Ignore");
     ignore["webhooks"][0]["sideEffects"] = json!("None");
-    let replaced = k_stdin(
-        &env,
-        &bin,
-        &["replace", "--validate=false", "-f", "-"],
-        &ignore.to_string(),
-    );
+    let replaced = k_stdin(&env, &bin, &["replace", "-f", "-"], &ignore.to_string());
     assert_eq!(replaced.code, 0, "{replaced:?}");
     let through = k(
         &env,
@@ -1050,4 +1030,100 @@ fn tables_have_kubectl_s_columns() {
     );
     assert_eq!(code, 200);
     assert!(json_of(&body)["rows"][0].get("object").is_none(), "{body}");
+}
+
+/// §20: kubectl validates on the server because the OpenAPI documents say the
+/// PATCH of each kind takes `fieldValidation` — kubectl ≤ 1.28 reads that
+/// from `/openapi/v2` (protobuf), later ones from `/openapi/v3` — so `apply -f`
+/// works without `--validate=false`, for built-ins and custom resources.
+#[test]
+fn kubectl_validates_on_the_server_by_the_openapi_documents() {
+    let Some(bin) = kubectl() else { return };
+    let env = Env::new(&["logging-operator"]);
+    let manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: probe\n  namespace: default\n  finalizers: [example.com/keep]\ndata:\n  a: b\n---\napiVersion: logging.banzaicloud.io/v1beta1\nkind: SyslogNGConfig\nmetadata:\n  name: probe\n  namespace: default\nspec: {}\n";
+    let run = k_stdin(&env, &bin, &["apply", "-f", "-"], manifest);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("configmap/probe created"), "{run:?}");
+    assert!(
+        run.stdout
+            .contains("syslogngconfig.logging.banzaicloud.io/probe created"),
+        "{run:?}"
+    );
+    let requests = env.cluster.requests();
+    let creates: Vec<_> = requests.iter().filter(|r| r.method == "POST").collect();
+    assert_eq!(creates.len(), 2, "{creates:?}");
+    assert!(
+        creates
+            .iter()
+            .all(|r| r.query.contains("fieldValidation=Strict")),
+        "kubectl validated on the client instead: {creates:?}"
+    );
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.path.starts_with("/openapi/") && r.status == 200),
+        "no OpenAPI document was read"
+    );
+    let run = k(&env, &bin, &["explain", "configmap.metadata.finalizers"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("FIELD: finalizers <[]string>"),
+        "{run:?}"
+    );
+
+    // What kubectl cannot show: the index, the hash redirect and caching.
+    let (code, _, body) = http(&env, "GET", "/openapi/v3", &[], "");
+    assert_eq!(code, 200);
+    let index = json_of(&body);
+    let url = index["paths"]["apis/logging.banzaicloud.io/v1beta1"]["serverRelativeURL"]
+        .as_str()
+        .unwrap_or_else(|| panic!("the CRD's group-version is not listed: {body}"))
+        .to_string();
+    let (code, head, body) = http(&env, "GET", &url, &[("Accept", "application/json")], "");
+    assert_eq!(code, 200, "{head}");
+    assert!(
+        head.to_lowercase()
+            .contains("cache-control: public, immutable"),
+        "{head}"
+    );
+    let doc = json_of(&body);
+    let patch = &doc["paths"]
+        ["/apis/logging.banzaicloud.io/v1beta1/namespaces/{namespace}/syslogngconfigs/{name}"]
+        ["patch"];
+    assert_eq!(
+        patch["x-kubernetes-group-version-kind"]["kind"], "SyslogNGConfig",
+        "{body}"
+    );
+    let stale = url.replace("hash=", "hash=0");
+    let (code, head, _) = http(&env, "GET", &stale, &[], "");
+    assert_eq!(code, 301, "{head}");
+    assert!(
+        head.to_lowercase()
+            .contains(&format!("location: {}", url.to_lowercase())),
+        "{head}"
+    );
+    let (code, _, _) = http(
+        &env,
+        "GET",
+        "/openapi/v3/apis/nothing.example.com/v1",
+        &[],
+        "",
+    );
+    assert_eq!(code, 404);
+    let (code, head, _) = http(
+        &env,
+        "GET",
+        "/openapi/v2",
+        &[(
+            "Accept",
+            "application/com.github.proto-openapi.spec.v2@v1.0+protobuf",
+        )],
+        "",
+    );
+    assert_eq!(code, 200, "{head}");
+    assert!(
+        head.to_lowercase()
+            .contains("content-type: application/com.github.proto-openapi.spec.v2.v1.0+protobuf"),
+        "{head}"
+    );
 }

@@ -96,13 +96,23 @@ pub fn rows(table: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// The kubectl on PATH (resolved through links). Absent: None outside CI, a
-/// failure in CI, where the fidelity tests must run.
+/// The kubectl on PATH (resolved through links), or the one `KUBECTL` names
+/// (a path or a name on PATH, e.g. `KUBECTL=kubectl.1.27`), so that the
+/// fidelity suites can be run against every kubectl minor version. Absent:
+/// None outside CI, a failure in CI, where the fidelity tests must run.
 pub fn kubectl() -> Option<PathBuf> {
+    let name = std::env::var_os("KUBECTL").unwrap_or_else(|| "kubectl".into());
     let path = std::env::var_os("PATH")?;
-    let found = std::env::split_paths(&path)
-        .map(|d| d.join("kubectl"))
-        .find(|p| p.is_file());
+    let found = if Path::new(&name).components().count() > 1 {
+        Some(PathBuf::from(&name)).filter(|p| p.is_file())
+    } else {
+        std::env::split_paths(&path)
+            .map(|d| d.join(&name))
+            .find(|p| p.is_file())
+    };
+    if found.is_none() && std::env::var_os("KUBECTL").is_some() {
+        panic!("KUBECTL={name:?} is not an executable file or on PATH");
+    }
     match found {
         Some(p) => Some(std::fs::canonicalize(&p).unwrap_or(p)),
         None if std::env::var_os("CI").is_some() => panic!("kubectl is required in CI"),

@@ -24,6 +24,7 @@ pub mod limiter;
 mod listopts;
 mod managed;
 pub mod object;
+mod openapi;
 mod patch;
 mod rbac;
 pub mod scenario;

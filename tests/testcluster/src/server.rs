@@ -14,6 +14,7 @@ use crate::fault::{self, Fault, FaultAction, TruncatedBody};
 use crate::limiter::Limiter;
 use crate::managed::{self, Writer};
 use crate::object;
+use crate::openapi;
 use crate::rbac::{self, Deny};
 use crate::status::{self, ApiError};
 use crate::store::{DeleteOptions, Include, Shape, Store, Target};
@@ -127,6 +128,10 @@ enum Answer {
     /// Status, content type and body exactly as given (an injected fault).
     Raw(u16, String, String),
     NotModified,
+    /// A binary body with its content type.
+    Binary(u16, &'static str, Vec<u8>),
+    /// 301 to the given location, as Go's `http.Redirect` writes it.
+    Redirect(String),
     Watch(Box<WatchPlan>),
     /// No answer at all (an injected hang or reset).
     Nothing,
@@ -244,6 +249,15 @@ pub async fn handle(
             return Ok(resp);
         }
         Answer::NotModified => (304, Bytes::new(), String::new(), vec![]),
+        Answer::Binary(code, content_type, bytes) => {
+            (code, Bytes::from(bytes), content_type.to_string(), vec![])
+        }
+        Answer::Redirect(location) => (
+            301,
+            Bytes::from(format!("<a href=\"{location}\">Moved Permanently</a>.\n\n")),
+            "text/html; charset=utf-8".to_string(),
+            vec![("Location", location)],
+        ),
         Answer::Text(code, text) => (
             code,
             Bytes::from(text),
@@ -288,18 +302,21 @@ pub async fn handle(
     let mut builder = Response::builder()
         .status(code)
         .header("Audit-Id", object::new_uid())
-        .header("Cache-Control", "no-cache, private")
         .header("X-Content-Type-Options", "nosniff");
     let mut content_type = content_type;
+    let mut cache_control = "no-cache, private".to_string();
     let mut retry_after = false;
     for (k, v) in extra {
         if k == "Content-Type" {
             content_type = v;
+        } else if k == "Cache-Control" {
+            cache_control = v;
         } else {
             retry_after |= k == "Retry-After";
             builder = builder.header(k, v);
         }
     }
+    builder = builder.header("Cache-Control", cache_control);
     if code != 304 {
         builder = builder.header("Content-Type", content_type);
     }
@@ -575,6 +592,78 @@ fn discovery_answer(
     )
 }
 
+/// `/openapi/v3` and its group-version documents (apiserver-semantics-2.md
+/// §20): a `hash` that is not the document's is redirected to the one that
+/// is; the matching hash makes the answer cacheable for ever.
+fn openapi_v3_answer(
+    inner: &Inner,
+    parts: &hyper::http::request::Parts,
+    key: &str,
+    query: &BTreeMap<String, String>,
+) -> Result<Answer, ApiError> {
+    let d = &inner.store.discovery;
+    let stale = inner.store.unavailable_group_versions();
+    if key.is_empty() {
+        return Ok(Answer::Json(200, openapi::v3_index(d, &stale), vec![]));
+    }
+    let doc = openapi::v3_group_version(d, &stale, key)
+        .ok_or_else(|| ApiError::PlainText(404, "404 page not found\n".into()))?;
+    let accept = header(parts, "accept");
+    let json = accept.is_empty()
+        || accept.split(',').any(|a| {
+            let a = a.trim();
+            a.starts_with("application/json")
+                || a.starts_with("*/*")
+                || a.starts_with("application/*")
+        });
+    if !json {
+        // The protobuf form of v3 is not served (README: simplifications).
+        return Ok(Answer::Text(406, String::new()));
+    }
+    let hash = openapi::hash(&doc);
+    let mut headers = vec![("Etag", format!("\"{hash}\"")), ("Vary", "Accept".into())];
+    match query.get("hash") {
+        Some(asked) if *asked != hash => {
+            return Ok(Answer::Redirect(format!("/openapi/v3/{key}?hash={hash}")))
+        }
+        Some(_) => {
+            headers.push(("Cache-Control", "public, immutable".into()));
+            // A year ahead, in the HTTP date format (RFC 9110).
+            let expires = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(365 * 24);
+            let printer = jiff::fmt::rfc2822::DateTimePrinter::new();
+            if let Ok(text) = printer.timestamp_to_rfc9110_string(&expires) {
+                headers.push(("Expires", text));
+            }
+        }
+        None => {}
+    }
+    Ok(Answer::Json(200, doc, headers))
+}
+
+/// What kube-openapi answers with; client-go asks for the deprecated `@v1.0`
+/// spelling, which is not a valid media type to send back.
+const OPENAPI_V2_PROTOBUF: &str = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
+
+/// `/openapi/v2` as JSON, or as protobuf for client-go (kubectl ≤ 1.28 asks
+/// it whether PATCH takes `fieldValidation`); any other format is 406, as
+/// kube-openapi's negotiation answers.
+fn openapi_v2_answer(inner: &Inner, parts: &hyper::http::request::Parts) -> Answer {
+    let accept = header(parts, "accept");
+    let json = accept.is_empty()
+        || accept
+            .split(',')
+            .any(|a| a.contains("json") || a.trim().starts_with("*/*"));
+    let stale = inner.store.unavailable_group_versions();
+    let doc = openapi::v2(&inner.store.discovery, &stale);
+    if json {
+        return Answer::Json(200, doc, vec![]);
+    }
+    if accept.contains("com.github.proto-openapi.spec.v2") {
+        return Answer::Binary(200, OPENAPI_V2_PROTOBUF, openapi::v2_protobuf(&doc));
+    }
+    Answer::Text(406, String::new())
+}
+
 fn shape(
     parts: &hyper::http::request::Parts,
     query: &BTreeMap<String, String>,
@@ -662,6 +751,14 @@ fn route(
                 || d.legacy_group_list(),
             ));
         }
+        ["openapi", "v2"] if get => {
+            record.kind = RequestKind::Discovery;
+            return Ok(openapi_v2_answer(inner, parts));
+        }
+        ["openapi", "v3", rest @ ..] if get => {
+            record.kind = RequestKind::Discovery;
+            return openapi_v3_answer(inner, parts, &rest.join("/"), query);
+        }
         ["api", "v1"] if get => {
             record.kind = RequestKind::Discovery;
             return Ok(Answer::Json(200, store.discovery.legacy_core_v1(), vec![]));
@@ -744,6 +841,18 @@ fn route(
         _ => return Err(status::method_not_allowed()),
     };
     record.kind = kind;
+    // Bodies are decoded as JSON or YAML only (README: simplifications); a
+    // protobuf body is refused as kube-apiserver refuses a format it has no
+    // decoder for — kubectl ≥ 1.32 sends built-ins as protobuf and, on 415,
+    // sends them again as JSON.
+    if matches!(verb, "create" | "update")
+        && header(parts, "content-type").starts_with("application/vnd.kubernetes.protobuf")
+    {
+        return Err(status::unsupported_media_type(&[
+            "application/json",
+            "application/yaml",
+        ]));
+    }
     let verbs = match sub {
         Some(s) => res
             .subresources
