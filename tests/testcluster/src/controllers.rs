@@ -10,7 +10,7 @@
 use crate::object::{self, format_time, is_terminating, meta_str};
 use crate::store::{DeleteOptions, ObjKey, Store, Target, CRD_CLEANUP, FOREGROUND, ORPHAN};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Runs every controller until nothing changes (bounded).
 pub fn reconcile(store: &mut Store) {
@@ -155,37 +155,142 @@ fn crd_condition(store: &mut Store, key: &ObjKey, reason: &str, message: &str) -
         .is_ok()
 }
 
-fn owned_by(obj: &Value, uid: &str) -> bool {
+/// The owner references of one object: (owner uid, blockOwnerDeletion).
+fn owner_refs(obj: &Value) -> Vec<(&str, bool)> {
     obj["metadata"]["ownerReferences"]
         .as_array()
         .into_iter()
         .flatten()
-        .any(|r| r["uid"] == uid)
+        .map(|r| {
+            (
+                r["uid"].as_str().unwrap_or_default(),
+                r["blockOwnerDeletion"] == true,
+            )
+        })
+        .collect()
+}
+
+/// Terminating and waiting for the garbage collector (foreground or orphan).
+fn awaits_collector(obj: &Value) -> bool {
+    is_terminating(obj)
+        && object::finalizers(obj)
+            .iter()
+            .any(|f| f == FOREGROUND || f == ORPHAN)
+}
+
+/// The garbage collector's view of ownership. It is kept up to date from the
+/// store's change history, so that a write costs the collector what the write
+/// changed — a pass over every object made each write on a 20k-object
+/// cluster cost 60 ms, and `clear` of 1,000 objects a minute. The index only
+/// says where to look: every decision reads the live object.
+#[derive(Default)]
+pub struct OwnerIndex {
+    /// Changes up to this revision are in the index; `None`: never built.
+    rv: Option<u64>,
+    /// Owner uid → objects that name it in `ownerReferences`.
+    dependents: HashMap<String, BTreeSet<ObjKey>>,
+    /// Objects waiting for the collector.
+    owners: BTreeSet<ObjKey>,
+}
+
+impl OwnerIndex {
+    fn add(&mut self, key: &ObjKey, obj: &Value) {
+        for (uid, _) in owner_refs(obj) {
+            self.dependents
+                .entry(uid.to_string())
+                .or_default()
+                .insert(key.clone());
+        }
+        if awaits_collector(obj) {
+            self.owners.insert(key.clone());
+        }
+    }
+
+    fn forget(&mut self, key: &ObjKey, obj: &Value) {
+        for (uid, _) in owner_refs(obj) {
+            if let Some(set) = self.dependents.get_mut(uid) {
+                set.remove(key);
+                if set.is_empty() {
+                    self.dependents.remove(uid);
+                }
+            }
+        }
+        self.owners.remove(key);
+    }
+
+    /// Brings the index up to date; returns the objects the background
+    /// cascade must look at: written ones with owners, and the dependents of
+    /// removed ones (all such objects after a rebuild).
+    fn refresh(&mut self, store: &Store) -> BTreeSet<ObjKey> {
+        let mut candidates = BTreeSet::new();
+        let changes = self.rv.and_then(|rv| store.history.since(rv));
+        match changes {
+            Some(changes) => {
+                for change in changes {
+                    if let Some(before) = &change.before {
+                        self.forget(&change.key, before);
+                    }
+                    match (&change.after, &change.before) {
+                        (Some(after), _) => {
+                            self.add(&change.key, after);
+                            if !owner_refs(after).is_empty() {
+                                candidates.insert(change.key.clone());
+                            }
+                        }
+                        (None, Some(before)) => {
+                            if let Some(set) = self.dependents.get(object::uid(before)) {
+                                candidates.extend(set.iter().cloned());
+                            }
+                        }
+                        (None, None) => {}
+                    }
+                }
+            }
+            None => {
+                *self = OwnerIndex::default();
+                for (key, obj) in &store.objects {
+                    self.add(key, obj);
+                    if !owner_refs(obj).is_empty() {
+                        candidates.insert(key.clone());
+                    }
+                }
+            }
+        }
+        self.rv = Some(store.current_rv_number());
+        candidates
+    }
 }
 
 fn garbage_collect(store: &mut Store) -> bool {
-    let mut changed = false;
-    let owners: Vec<(ObjKey, String, bool, bool)> = store
-        .objects
+    let mut index = std::mem::take(&mut store.owner_index);
+    let candidates = index.refresh(store);
+    let owners: Vec<(ObjKey, String, bool, bool)> = index
+        .owners
         .iter()
-        .filter(|(_, o)| is_terminating(o))
-        .map(|(k, o)| {
+        .filter_map(|k| {
+            let o = store.objects.get(k).filter(|o| awaits_collector(o))?;
             let f = object::finalizers(o);
-            (
+            Some((
                 k.clone(),
                 object::uid(o).to_string(),
                 f.iter().any(|x| x == FOREGROUND),
                 f.iter().any(|x| x == ORPHAN),
-            )
+            ))
         })
-        .filter(|(_, _, fg, orphan)| *fg || *orphan)
         .collect();
+    let dependents_of = |uid: &str| -> Vec<ObjKey> {
+        index
+            .dependents
+            .get(uid)
+            .map(|s| s.iter().cloned().collect())
+            .unwrap_or_default()
+    };
+    let owned_by = |o: &Value, uid: &str| owner_refs(o).iter().any(|(u, _)| *u == uid);
+    let mut changed = false;
     for (owner, uid, foreground, orphan) in owners {
-        let dependents: Vec<ObjKey> = store
-            .objects
-            .iter()
-            .filter(|(_, o)| owned_by(o, &uid))
-            .map(|(k, _)| k.clone())
+        let dependents: Vec<ObjKey> = dependents_of(&uid)
+            .into_iter()
+            .filter(|k| store.objects.get(k).is_some_and(|o| owned_by(o, &uid)))
             .collect();
         if orphan {
             for k in &dependents {
@@ -200,38 +305,29 @@ fn garbage_collect(store: &mut Store) -> bool {
                     changed |= delete_key(store, k, &background());
                 }
             }
-            let blocking = store.objects.values().any(|o| {
-                o["metadata"]["ownerReferences"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .any(|r| r["uid"] == uid.as_str() && r["blockOwnerDeletion"] == true)
+            let blocking = dependents.iter().any(|k| {
+                store
+                    .objects
+                    .get(k)
+                    .is_some_and(|o| owner_refs(o).iter().any(|(u, block)| *u == uid && *block))
             });
             if !blocking {
                 changed |= remove_finalizer(store, &owner, FOREGROUND);
             }
         }
     }
+    store.owner_index = index;
     // Background cascade: dependents whose every owner was removed.
-    let orphans: Vec<ObjKey> = store
-        .objects
-        .iter()
-        .filter(|(_, o)| !is_terminating(o))
-        .filter(|(_, o)| {
-            let refs = o["metadata"]["ownerReferences"].as_array();
-            refs.is_some_and(|r| {
-                !r.is_empty()
-                    && r.iter().all(|r| {
-                        store
-                            .removed_uids
-                            .contains(r["uid"].as_str().unwrap_or_default())
-                    })
-            })
-        })
-        .map(|(k, _)| k.clone())
-        .collect();
-    for k in orphans {
-        changed |= delete_key(store, &k, &background());
+    for k in candidates {
+        let orphaned = store.objects.get(&k).is_some_and(|o| {
+            let refs = owner_refs(o);
+            !is_terminating(o)
+                && !refs.is_empty()
+                && refs.iter().all(|(u, _)| store.removed_uids.contains(*u))
+        });
+        if orphaned {
+            changed |= delete_key(store, &k, &background());
+        }
     }
     changed
 }
@@ -424,4 +520,89 @@ fn namespaces(store: &mut Store) -> bool {
         }
     }
     changed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::DeleteOptions;
+
+    fn config_maps(owner_uid: &str, blocking: bool) -> String {
+        let mut yaml = String::from(
+            "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: owner, namespace: a, uid: OWNER}\n",
+        );
+        for i in 1..=3 {
+            yaml.push_str(&format!(
+                "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: dep{i}, namespace: a, ownerReferences: [{{apiVersion: v1, kind: ConfigMap, name: owner, uid: {owner_uid}, blockOwnerDeletion: {blocking}}}]}}\n"
+            ));
+        }
+        yaml
+    }
+
+    fn delete_owner(store: &mut Store, propagation: &str) {
+        let res = store.resource_by_gr("", "configmaps").unwrap();
+        let opts = DeleteOptions {
+            propagation: Some(propagation.into()),
+            ..Default::default()
+        };
+        let _ = store.delete(&res, "a", "owner", &opts);
+        reconcile(store);
+    }
+
+    fn names(store: &Store) -> Vec<String> {
+        store
+            .entries_of("", "configmaps")
+            .map(|(k, _)| k.3.clone())
+            .collect()
+    }
+
+    /// Foreground, orphan and background deletion, each with the index built
+    /// from the history and, after a compaction, rebuilt from the objects.
+    #[test]
+    fn the_collector_follows_each_propagation_policy() {
+        for compact in [false, true] {
+            let mut store = Store::new();
+            crate::scenario::load(&mut store, &config_maps("OWNER", true)).unwrap();
+            if compact {
+                let rv = store.current_rv_number();
+                store.history.compact(rv + 1);
+            }
+            delete_owner(&mut store, "Foreground");
+            assert_eq!(names(&store), Vec::<String>::new(), "compact: {compact}");
+
+            let mut store = Store::new();
+            crate::scenario::load(&mut store, &config_maps("OWNER", true)).unwrap();
+            if compact {
+                let rv = store.current_rv_number();
+                store.history.compact(rv + 1);
+            }
+            delete_owner(&mut store, "Orphan");
+            assert_eq!(
+                names(&store),
+                ["dep1", "dep2", "dep3"],
+                "compact: {compact}"
+            );
+            assert!(store
+                .entries_of("", "configmaps")
+                .all(|(_, o)| owner_refs(o).is_empty()));
+
+            let mut store = Store::new();
+            crate::scenario::load(&mut store, &config_maps("OWNER", false)).unwrap();
+            if compact {
+                let rv = store.current_rv_number();
+                store.history.compact(rv + 1);
+            }
+            delete_owner(&mut store, "Background");
+            assert_eq!(names(&store), Vec::<String>::new(), "compact: {compact}");
+        }
+    }
+
+    /// A dependent whose owner was never seen is not collected.
+    #[test]
+    fn an_owner_never_seen_removed_collects_nothing() {
+        let mut store = Store::new();
+        crate::scenario::load(&mut store, &config_maps("ELSEWHERE", false)).unwrap();
+        delete_owner(&mut store, "Background");
+        assert_eq!(names(&store), ["dep1", "dep2", "dep3"]);
+    }
 }

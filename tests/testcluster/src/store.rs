@@ -91,6 +91,8 @@ pub struct Store {
     pub removed_uids: BTreeSet<String>,
     /// Every write by revision, for watches and list snapshots.
     pub(crate) history: History,
+    /// The garbage collector's ownership index, kept from `history`.
+    pub(crate) owner_index: crate::controllers::OwnerIndex,
     /// Whether objects loaded from scenarios get realistic managedFields.
     pub managed_fields: bool,
     /// The scenario documents loaded so far, so that an identical second
@@ -136,6 +138,7 @@ impl Store {
             rv: 1000,
             removed_uids: BTreeSet::new(),
             history: History::new(1000),
+            owner_index: Default::default(),
             managed_fields: true,
             sources: BTreeMap::new(),
         }
