@@ -16,7 +16,7 @@ for binary in "$dir"/kubectl "$dir"/kubectl.1.*; do
     log=$(KUBECTL="$binary" cargo test --locked --test kubectl --test kubectl_fidelity 2>&1)
     passed=$(grep -o '[0-9]* passed' <<<"$log" | awk '{s += $1} END {print s + 0}')
     failures=$(grep -o '[0-9]* failed' <<<"$log" | awk '{s += $1} END {print s + 0}')
-    printf '%-14s %-10s %3s passed %3s failed\n' "$(basename "$binary")" "${version:-?}" "$passed" "$failures"
+    printf '%-14s %-20s %3s passed %3s failed\n' "$(basename "$binary")" "${version:-?}" "$passed" "$failures"
     if [ "$failures" != 0 ] || ! grep -q 'test result: ok' <<<"$log"; then
         grep -E '^test .* FAILED|panicked at' <<<"$log" | sed 's/^/    /'
         failed=$((failed + 1))

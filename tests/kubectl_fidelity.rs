@@ -1127,3 +1127,90 @@ fn kubectl_validates_on_the_server_by_the_openapi_documents() {
         "{head}"
     );
 }
+
+/// §21: kubectl ≥ 1.32 writes built-ins from its typed clients as protobuf;
+/// the test cluster reads them as kube-apiserver does. Run with the newest
+/// kubectl beside the one on PATH (the one on PATH may be older).
+#[test]
+fn kubectl_writes_built_ins_as_protobuf_and_they_are_read() {
+    let Some(bin) = kubectl() else { return };
+    let Some(newest) = ["kubectl.1.33", "kubectl.1.32"]
+        .iter()
+        .map(|name| bin.with_file_name(name))
+        .find(|p| p.is_file())
+    else {
+        eprintln!(
+            "no kubectl 1.32 or newer beside {}: skipping",
+            bin.display()
+        );
+        return;
+    };
+    let env = Env::new(&["logging-operator"]);
+    let run = k(&env, &newest, &["create", "namespace", "probe"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let run = k(
+        &env,
+        &newest,
+        &[
+            "create",
+            "secret",
+            "generic",
+            "token",
+            "-n",
+            "probe",
+            "--from-literal=key=value",
+        ],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let run = k(
+        &env,
+        &newest,
+        &["auth", "can-i", "delete", "secrets", "-n", "probe"],
+    );
+    assert_eq!((run.code, run.stdout.as_str()), (0, "yes\n"), "{run:?}");
+    let run = k(
+        &env,
+        &newest,
+        &[
+            "auth",
+            "whoami",
+            "-o",
+            "jsonpath={.status.userInfo.username}",
+        ],
+    );
+    assert_eq!((run.code, run.stdout.as_str()), (0, "admin"), "{run:?}");
+    let protobuf: Vec<String> = env
+        .cluster
+        .requests()
+        .iter()
+        .filter(|r| {
+            r.content_type
+                .starts_with("application/vnd.kubernetes.protobuf")
+        })
+        .map(|r| format!("{} {}", r.status, r.path))
+        .collect();
+    assert_eq!(
+        protobuf,
+        [
+            "201 /api/v1/namespaces",
+            "201 /api/v1/namespaces/probe/secrets",
+            "201 /apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+            "201 /apis/authentication.k8s.io/v1/selfsubjectreviews",
+        ]
+    );
+    // What was stored is what was sent: the value base64-encoded, as in JSON.
+    let run = k(
+        &env,
+        &bin,
+        &[
+            "get",
+            "secret",
+            "token",
+            "-n",
+            "probe",
+            "-o",
+            "jsonpath={.data.key}",
+        ],
+    );
+    assert_eq!(run.stdout, "dmFsdWU=", "{run:?}");
+}

@@ -26,6 +26,7 @@ mod managed;
 pub mod object;
 mod openapi;
 mod patch;
+mod protobuf;
 mod rbac;
 pub mod scenario;
 mod selector;
