@@ -60,7 +60,7 @@ complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand sc
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l older-than -d 'Only objects terminating for longer than this (e.g. 30m, 2h, 3d)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l ignore-group -d 'Leave out an API group: neither listed nor counted as unreadable (repeatable; e.g. metrics.k8s.io behind a broken APIService)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l ignore-type -d 'Leave out a resource type: plural, plural.group or kind (repeatable)' -r
-complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l concurrency -d 'Resource types listed at the same time' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l concurrency -d 'Resource types listed at the same time (throttling by the server lowers the requests in flight below this)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -l chunk-size -d 'Objects per list request (as kubectl\'s --chunk-size)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand scan" -s o -l output -d 'Output format' -r -f -a "table\t''
 wide\t''
@@ -106,7 +106,7 @@ complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand ex
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l older-than -d 'Only objects terminating for longer than this (e.g. 30m, 2h, 3d)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l ignore-group -d 'Leave out an API group: neither listed nor counted as unreadable (repeatable; e.g. metrics.k8s.io behind a broken APIService)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l ignore-type -d 'Leave out a resource type: plural, plural.group or kind (repeatable)' -r
-complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l concurrency -d 'Resource types listed at the same time' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l concurrency -d 'Resource types listed at the same time (throttling by the server lowers the requests in flight below this)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -l chunk-size -d 'Objects per list request (as kubectl\'s --chunk-size)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand explain" -s o -l output -d 'Output format' -r -f -a "text\t''
 json\t''
@@ -145,7 +145,7 @@ complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand cl
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l older-than -d 'Only objects terminating for longer than this (e.g. 30m, 2h, 3d)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l ignore-group -d 'Leave out an API group: neither listed nor counted as unreadable (repeatable; e.g. metrics.k8s.io behind a broken APIService)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l ignore-type -d 'Leave out a resource type: plural, plural.group or kind (repeatable)' -r
-complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l concurrency -d 'Resource types listed at the same time' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l concurrency -d 'Resource types listed at the same time (throttling by the server lowers the requests in flight below this)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l chunk-size -d 'Objects per list request (as kubectl\'s --chunk-size)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand clear" -l dry-run -d 'Plan only (client, the default when given bare), or let the server check it (server)' -r -f -a "none\t'Send the patches for real'
 client\t'Show the plan; send nothing that could change state'
@@ -194,7 +194,7 @@ complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand pr
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -l older-than -d 'Only objects terminating for longer than this (e.g. 30m, 2h, 3d)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -l ignore-group -d 'Leave out an API group: neither listed nor counted as unreadable (repeatable; e.g. metrics.k8s.io behind a broken APIService)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -l ignore-type -d 'Leave out a resource type: plural, plural.group or kind (repeatable)' -r
-complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -l concurrency -d 'Resource types listed at the same time' -r
+complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -l concurrency -d 'Resource types listed at the same time (throttling by the server lowers the requests in flight below this)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -l chunk-size -d 'Objects per list request (as kubectl\'s --chunk-size)' -r
 complete -c kubectl-finalizers -n "__fish_kubectl_finalizers_using_subcommand preflight" -s o -l output -d 'Output format' -r -f -a "text\t''
 json\t''

@@ -425,8 +425,9 @@ pub struct Selection {
     #[arg(long = "ignore-type", value_name = "TYPE", value_parser = clap::builder::NonEmptyStringValueParser::new())]
     pub ignore_types: Vec<String>,
 
-    /// Resource types listed at the same time
-    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    /// Resource types listed at the same time (throttling by the server lowers
+    /// the requests in flight below this)
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
 
     /// Objects per list request (as kubectl's --chunk-size)

@@ -691,3 +691,27 @@ fn hostile_input_is_answered_not_crashed_on() {
         "{run:?}"
     );
 }
+
+/// API Priority and Fairness with 2 seats and no queue, 16 types listed at
+/// once: the 429s lower the requests in flight to what the server serves, so
+/// the scan completes instead of running out of retries.
+#[test]
+fn fewer_seats_than_requests_still_give_a_complete_scan() {
+    let options = testcluster::Options {
+        latency: Duration::from_millis(20),
+        max_in_flight: Some(testcluster::limiter::Limits { seats: 2, queue: 0 }),
+        ..Default::default()
+    };
+    let env = Env::with_options(&["logging-operator", "pvc-protection"], options);
+    let run = env.run(&["scan", "-A", "-o", "json", "--concurrency", "16"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(doc["metadata"]["complete"], true, "{doc:#}");
+    assert_eq!(doc["problems"], serde_json::json!([]), "{doc:#}");
+    let statuses: Vec<u16> = env.cluster.requests().iter().map(|r| r.status).collect();
+    let throttled = statuses.iter().filter(|s| **s == 429).count();
+    assert!(
+        throttled > 0,
+        "the limiter never refused: the test shows nothing"
+    );
+}

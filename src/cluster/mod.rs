@@ -4,6 +4,7 @@
 pub mod config;
 pub mod discovery;
 pub mod failure;
+pub mod inflight;
 pub mod list;
 pub mod names;
 pub mod objects;
@@ -43,7 +44,8 @@ impl Cluster {
             None => None,
         };
         // Throttled requests are retried outside kube's stack (buffered, so the
-        // retry can clone the service).
+        // retry can clone the service); every attempt waits for a seat of the
+        // adaptive in-flight limit, which 429s lower.
         let client = kube::client::ClientBuilder::try_from(config)
             .map_err(|e| {
                 anyhow::anyhow!(
@@ -54,6 +56,7 @@ impl Cluster {
             })?
             .with_layer(&rate_limit(flags))
             .with_layer(&tower::buffer::BufferLayer::new(256))
+            .with_layer(&inflight::AdaptiveLimitLayer::new())
             .with_layer(&tower::retry::RetryLayer::new(retry::Throttled::default()))
             .build();
         Ok(Cluster {
