@@ -539,6 +539,18 @@ mod tests {
         yaml
     }
 
+    /// An owner and its three dependents; with `compact`, the history that
+    /// would build the index incrementally is gone.
+    fn loaded(blocking: bool, compact: bool) -> Store {
+        let mut store = Store::new();
+        crate::scenario::load(&mut store, &config_maps("OWNER", blocking)).unwrap();
+        if compact {
+            let rv = store.current_rv_number();
+            store.history.compact(rv + 1);
+        }
+        store
+    }
+
     fn delete_owner(store: &mut Store, propagation: &str) {
         let res = store.resource_by_gr("", "configmaps").unwrap();
         let opts = DeleteOptions {
@@ -561,21 +573,11 @@ mod tests {
     #[test]
     fn the_collector_follows_each_propagation_policy() {
         for compact in [false, true] {
-            let mut store = Store::new();
-            crate::scenario::load(&mut store, &config_maps("OWNER", true)).unwrap();
-            if compact {
-                let rv = store.current_rv_number();
-                store.history.compact(rv + 1);
-            }
+            let mut store = loaded(true, compact);
             delete_owner(&mut store, "Foreground");
             assert_eq!(names(&store), Vec::<String>::new(), "compact: {compact}");
 
-            let mut store = Store::new();
-            crate::scenario::load(&mut store, &config_maps("OWNER", true)).unwrap();
-            if compact {
-                let rv = store.current_rv_number();
-                store.history.compact(rv + 1);
-            }
+            let mut store = loaded(true, compact);
             delete_owner(&mut store, "Orphan");
             assert_eq!(
                 names(&store),
@@ -586,12 +588,7 @@ mod tests {
                 .entries_of("", "configmaps")
                 .all(|(_, o)| owner_refs(o).is_empty()));
 
-            let mut store = Store::new();
-            crate::scenario::load(&mut store, &config_maps("OWNER", false)).unwrap();
-            if compact {
-                let rv = store.current_rv_number();
-                store.history.compact(rv + 1);
-            }
+            let mut store = loaded(false, compact);
             delete_owner(&mut store, "Background");
             assert_eq!(names(&store), Vec::<String>::new(), "compact: {compact}");
         }

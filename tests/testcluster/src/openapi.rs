@@ -197,6 +197,14 @@ fn meta_schemas() -> Map<String, Value> {
     m
 }
 
+/// `apps` → `Apps`, `v1beta1` → `V1beta1`.
+fn title_case(word: &str) -> String {
+    let mut c = word.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
 /// One query or path parameter, in the form's shape.
 fn param(name: &str, location: &str, kind: &str, form: Form) -> Value {
     let mut p = json!({"name": name, "in": location});
@@ -213,7 +221,9 @@ fn param(name: &str, location: &str, kind: &str, form: Form) -> Value {
 }
 
 /// One operation: the shape kube-openapi builds for an installed route.
-fn operation(r: &ResourceDef, action: &str, verb: &str, form: Form) -> Value {
+/// `suffix`: `ForAllNamespaces` for the list across namespaces, the
+/// subresource (`Status`) for its operations, as kube-openapi names them.
+fn operation(r: &ResourceDef, action: &str, verb: &str, form: Form, suffix: &str) -> Value {
     let query = |names: &[(&str, &str)]| -> Vec<Value> {
         names
             .iter()
@@ -258,24 +268,18 @@ fn operation(r: &ResourceDef, action: &str, verb: &str, form: Form) -> Value {
             .next()
             .unwrap_or_default()
             .split('-')
-            .map(|w| {
-                let mut c = w.chars();
-                c.next()
-                    .map(|f| f.to_uppercase().chain(c).collect::<String>())
-                    .unwrap_or_default()
-            })
+            .map(title_case)
             .collect()
     };
-    let scope = if r.namespaced { "Namespaced" } else { "" };
-    let version = {
-        let mut c = r.version.chars();
-        c.next()
-            .map(|f| f.to_uppercase().chain(c).collect::<String>())
-            .unwrap_or_default()
+    let scope = if r.namespaced && suffix != "ForAllNamespaces" {
+        "Namespaced"
+    } else {
+        ""
     };
+    let version = title_case(&r.version);
     let mut op = json!({
         "description": format!("{verb} {}", r.kind),
-        "operationId": format!("{action}{group_title}{version}{scope}{}", r.kind),
+        "operationId": format!("{action}{group_title}{version}{scope}{}{suffix}", r.kind),
         "responses": {"200": {"description": "OK"}},
         "tags": [format!("{}_{}", if r.group.is_empty() { "core" } else { r.group.split('.').next().unwrap_or_default() }, r.version)],
         "x-kubernetes-action": action,
@@ -288,11 +292,40 @@ fn operation(r: &ResourceDef, action: &str, verb: &str, form: Form) -> Value {
 }
 
 /// The paths of one resource: collection, item and subresources, each with
-/// the operations its verbs allow.
+/// the operations its verbs allow: (verb, HTTP method, action, description).
 fn resource_paths(r: &ResourceDef, form: Form) -> Map<String, Value> {
+    const COLLECTION: &[(&str, &str, &str, &str)] = &[
+        ("list", "get", "list", "list or watch objects of kind"),
+        ("create", "post", "post", "create a"),
+        (
+            "deletecollection",
+            "delete",
+            "deletecollection",
+            "delete collection of",
+        ),
+    ];
+    const ITEM: &[(&str, &str, &str, &str)] = &[
+        ("get", "get", "get", "read the specified"),
+        ("update", "put", "put", "replace the specified"),
+        ("patch", "patch", "patch", "partially update the specified"),
+        ("delete", "delete", "delete", "delete a"),
+    ];
+    let operations =
+        |verbs: &[String], table: &[(&str, &str, &str, &str)], what: &str, suffix: &str| {
+            let mut ops = Map::new();
+            for (verb, method, action, description) in table {
+                if verbs.iter().any(|v| v == verb) {
+                    let description =
+                        description.replace("the specified", &format!("{what}the specified"));
+                    ops.insert(
+                        (*method).into(),
+                        operation(r, action, &description, form, suffix),
+                    );
+                }
+            }
+            ops
+        };
     let root = format!("/{}", gv_path(&r.group, &r.version));
-    let has = |v: &str| r.verbs.iter().any(|x| x == v);
-    let mut out = Map::new();
     let mut scope_params = vec![];
     let collection = if r.namespaced {
         scope_params.push(param("namespace", "path", "string", form));
@@ -302,104 +335,43 @@ fn resource_paths(r: &ResourceDef, form: Form) -> Map<String, Value> {
     };
     let mut item_params = vec![param("name", "path", "string", form)];
     item_params.extend(scope_params.iter().cloned());
-
-    let mut coll = Map::new();
-    if has("list") {
-        coll.insert(
-            "get".into(),
-            operation(r, "list", "list or watch objects of kind", form),
-        );
-    }
-    if has("create") {
-        coll.insert("post".into(), operation(r, "post", "create a", form));
-    }
-    if has("deletecollection") {
-        coll.insert(
-            "delete".into(),
-            operation(r, "deletecollection", "delete collection of", form),
-        );
-    }
-    if !coll.is_empty() {
-        if !scope_params.is_empty() {
-            coll.insert("parameters".into(), Value::Array(scope_params.clone()));
+    let mut out = Map::new();
+    let mut add = |path: String, mut ops: Map<String, Value>, params: &[Value]| {
+        if ops.is_empty() {
+            return;
         }
-        out.insert(collection.clone(), Value::Object(coll));
+        if !params.is_empty() {
+            ops.insert("parameters".into(), Value::Array(params.to_vec()));
+        }
+        out.insert(path, Value::Object(ops));
+    };
+    add(
+        collection.clone(),
+        operations(&r.verbs, COLLECTION, "", ""),
+        &scope_params,
+    );
+    if r.namespaced {
+        // Every namespace at once: list only.
+        let list = operations(&r.verbs, &COLLECTION[..1], "", "ForAllNamespaces");
+        add(format!("{root}/{}", r.plural), list, &[]);
     }
-    if r.namespaced && has("list") {
-        out.insert(
-            format!("{root}/{}", r.plural),
-            json!({"get": operation(r, "list", "list or watch objects of kind", form)}),
-        );
-    }
-    let mut item = Map::new();
-    if has("get") {
-        item.insert(
-            "get".into(),
-            operation(r, "get", "read the specified", form),
-        );
-    }
-    if has("update") {
-        item.insert(
-            "put".into(),
-            operation(r, "put", "replace the specified", form),
-        );
-    }
-    if has("patch") {
-        item.insert(
-            "patch".into(),
-            operation(r, "patch", "partially update the specified", form),
-        );
-    }
-    if has("delete") {
-        item.insert("delete".into(), operation(r, "delete", "delete a", form));
-    }
-    if !item.is_empty() {
-        item.insert("parameters".into(), Value::Array(item_params.clone()));
-        out.insert(format!("{collection}/{{name}}"), Value::Object(item));
-    }
+    add(
+        format!("{collection}/{{name}}"),
+        operations(&r.verbs, ITEM, "", ""),
+        &item_params,
+    );
     for sub in &r.subresources {
-        let mut ops = Map::new();
-        let has_sub = |v: &str| sub.verbs.iter().any(|x| x == v);
-        if has_sub("get") {
-            ops.insert(
-                "get".into(),
-                operation(
-                    r,
-                    "get",
-                    &format!("read {} of the specified", sub.name),
-                    form,
-                ),
-            );
-        }
-        if has_sub("update") {
-            ops.insert(
-                "put".into(),
-                operation(
-                    r,
-                    "put",
-                    &format!("replace {} of the specified", sub.name),
-                    form,
-                ),
-            );
-        }
-        if has_sub("patch") {
-            ops.insert(
-                "patch".into(),
-                operation(
-                    r,
-                    "patch",
-                    &format!("partially update {} of the specified", sub.name),
-                    form,
-                ),
-            );
-        }
-        if !ops.is_empty() {
-            ops.insert("parameters".into(), Value::Array(item_params.clone()));
-            out.insert(
-                format!("{collection}/{{name}}/{}", sub.name),
-                Value::Object(ops),
-            );
-        }
+        let ops = operations(
+            &sub.verbs,
+            &ITEM[..3],
+            &format!("{} of ", sub.name),
+            &title_case(&sub.name),
+        );
+        add(
+            format!("{collection}/{{name}}/{}", sub.name),
+            ops,
+            &item_params,
+        );
     }
     out
 }
@@ -516,12 +488,10 @@ fn yaml_of(v: &Value) -> String {
     }
 }
 
+/// Quoted as JSON, which is YAML too: a bare `On` or `1.2` would not read
+/// back as a string under the YAML 1.1 rules client-go parses with.
 fn scalar_yaml(v: &Value) -> String {
-    match v.as_str() {
-        Some("") => "\"\"".into(),
-        Some(s) => s.to_string(),
-        None => v.to_string(),
-    }
+    v.to_string()
 }
 
 /// A protobuf message being written: length-delimited fields and varints.
@@ -588,6 +558,25 @@ mod tests {
             .iter()
             .any(|p| p["name"] == "fieldValidation" && p["in"] == "query"));
         assert!(doc["components"]["schemas"]["io.k8s.api.apps.v1.Deployment"].is_object());
+        // operationIds are unique, as kube-openapi makes them.
+        let mut ids = vec![];
+        for item in doc["paths"].as_object().unwrap().values() {
+            for op in item.as_object().unwrap().values() {
+                if let Some(id) = op["operationId"].as_str() {
+                    ids.push(id.to_string());
+                }
+            }
+        }
+        let count = ids.len();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), count, "{ids:?}");
+        assert!(ids.contains(&"listAppsV1DeploymentForAllNamespaces".to_string()));
+        assert!(ids.contains(&"patchAppsV1NamespacedDeploymentStatus".to_string()));
+        // Vendor extensions are quoted: `kind: "On"` stays a string in YAML 1.1.
+        let proto = v2_protobuf(&v2(&d, &none));
+        let needle = b"group: \"apps\"\nversion: \"v1\"\nkind: \"Deployment\"\n";
+        assert!(proto.windows(needle.len()).any(|w| w == needle));
         assert!(v3_group_version(&d, &none, "apis/nothing.example.com/v1").is_none());
     }
 }

@@ -244,7 +244,7 @@ fn decode(mut data: &[u8], fields: &[Field]) -> Result<Value, String> {
             (Ty::Msg(inner), Payload::Bytes(b)) => decode(b, inner)?,
             _ => return Err(format!("field {} has an unexpected wire type", field.name)),
         };
-        if value.as_str() == Some("") && !matches!(field.ty, Ty::Bytes) {
+        if value.as_str() == Some("") && !matches!(field.ty, Ty::Bytes) && !field.repeated {
             continue;
         }
         if field.repeated {
@@ -313,6 +313,8 @@ mod tests {
         label.extend(field(2, b"web"));
         meta.extend(field(11, &label));
         meta.extend(field(14, b"example.com/keep"));
+        // An empty finalizer is kept, for validation to refuse as the real server does.
+        meta.extend(field(14, b""));
         let mut raw = field(1, &meta);
         let mut entry = field(1, b"a");
         entry.extend(field(2, b"b"));
@@ -328,7 +330,7 @@ mod tests {
             to_json(&body).unwrap(),
             json!({"apiVersion": "v1", "kind": "ConfigMap",
                 "metadata": {"name": "cfg", "namespace": "shop", "labels": {"app": "web"},
-                    "finalizers": ["example.com/keep"]},
+                    "finalizers": ["example.com/keep", ""]},
                 "data": {"a": "b"}})
         );
         body[1] = b'9';

@@ -286,6 +286,7 @@ impl Store {
                 .collect();
             for k in instances {
                 if let Some(o) = self.objects.remove(&k) {
+                    self.removed_uids.insert(object::uid(&o).to_string());
                     self.record_removal(k, o);
                 }
             }
