@@ -56,7 +56,7 @@ impl Cluster {
             })?
             .with_layer(&rate_limit(flags))
             .with_layer(&tower::buffer::BufferLayer::new(256))
-            .with_layer(&inflight::AdaptiveLimitLayer::new())
+            .with_layer(&inflight::AdaptiveLimitLayer::default())
             .with_layer(&tower::retry::RetryLayer::new(retry::Throttled::default()))
             .build();
         Ok(Cluster {
