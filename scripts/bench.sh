@@ -8,7 +8,7 @@
 #   kubectl-qualified       the same, each type named resource.version.group
 #   kubectl-one-call        kubectl get TYPE1,TYPE2,… -A
 #   scan-concurrency-1      scan, one type at a time
-#   scan-concurrency-16     scan, twice the default concurrency
+#   scan-concurrency-16     scan, the default concurrency named on the command line
 #   scan-no-paging          scan, --chunk-size 1000000
 #   lister-metadata         bench-lister.py: the scan's strategy in plain Python
 #   lister-full             the same lister, full objects (the plugin cannot)
