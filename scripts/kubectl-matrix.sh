@@ -13,7 +13,7 @@ failed=0
 for binary in "$dir"/kubectl "$dir"/kubectl.1.*; do
     [ -x "$binary" ] || continue
     version=$("$binary" version --client -o json 2>/dev/null | sed -n 's/.*"gitVersion": *"\([^"]*\)".*/\1/p')
-    log=$(KUBECTL="$binary" cargo test --locked --test kubectl --test kubectl_fidelity 2>&1)
+    log=$(KUBECTL="$binary" cargo test --locked --no-fail-fast --test kubectl --test kubectl_fidelity 2>&1)
     passed=$(grep -o '[0-9]* passed' <<<"$log" | awk '{s += $1} END {print s + 0}')
     failures=$(grep -o '[0-9]* failed' <<<"$log" | awk '{s += $1} END {print s + 0}')
     printf '%-14s %-20s %3s passed %3s failed\n' "$(basename "$binary")" "${version:-?}" "$passed" "$failures"

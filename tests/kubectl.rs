@@ -845,11 +845,13 @@ fn kubectl_reports_injected_faults_as_it_would_a_real_server_s() {
         &k,
         &["get", "pvc", "-n", "shop", "--request-timeout", "1s"],
     );
-    // Which of Go's two timers fires first varies; both say the client gave up.
+    // Which of Go's timers fires first, and how net/http words it, varies by
+    // version and load; each says the client gave up waiting.
     assert_eq!(hang.code, 1, "{hang:?}");
     assert!(
-        hang.stderr == "Unable to connect to the server: context deadline exceeded\n"
-            || hang.stderr == "Unable to connect to the server: net/http: request canceled (Client.Timeout exceeded while awaiting headers)\n",
+        hang.stderr.starts_with("Unable to connect to the server: ")
+            && (hang.stderr.contains("context deadline exceeded")
+                || hang.stderr.contains("Client.Timeout exceeded")),
         "{hang:?}"
     );
 }
