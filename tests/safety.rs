@@ -784,3 +784,61 @@ status:
         assert!(env.cluster.writes().is_empty());
     }
 }
+
+/// The last two reads of the matrix, failing with a 500 instead of a 403: the
+/// RBAC binding list an owner's GONE verdict rests on, and the pod list a
+/// claim's "unused" rests on. Either makes the verdict UNKNOWN, and `clear
+/// --yes` writes nothing.
+#[test]
+fn failing_binding_and_pod_lists_are_unknown_not_gone() {
+    let server_error = |path: &str| Fault {
+        method: Some("GET".into()),
+        path_contains: path.into(),
+        times: None,
+        action: FaultAction::Status {
+            code: 500,
+            retry_after: None,
+        },
+    };
+
+    let env = Env::new(&["logging-operator"]);
+    env.cluster.fault(server_error(
+        "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+    ));
+    let doc = json(&env.run(&["explain", "-o", "json"]));
+    let f = finding(&doc, "syslogngconfig.logging.banzaicloud.io/finalizer");
+    assert_eq!(f["state"], "UNKNOWN", "{f:#}");
+    assert_eq!(
+        missing_resources(f),
+        ["failed clusterrolebindings.rbac.authorization.k8s.io"],
+        "{f:#}"
+    );
+    let refused = env.run(&["clear", SYSLOG, "-n", "logging", "--yes"]);
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(
+        env.cluster.writes().is_empty(),
+        "{:?}",
+        env.cluster.writes()
+    );
+
+    let env = Env::new(&["pvc-protection"]);
+    env.cluster
+        .fault(server_error("/api/v1/namespaces/shop/pods"));
+    let explain = env.run(&["explain", PVC, "-n", "shop", "-o", "json"]);
+    assert_eq!(explain.code, 4, "{explain:?}");
+    let doc = json(&explain);
+    let f = finding(&doc, "kubernetes.io/pvc-protection");
+    assert_eq!(f["objects"][0]["usage"], "unknown", "{f:#}");
+    assert!(
+        missing_resources(f).contains(&"failed pods in shop".to_string()),
+        "{f:#}"
+    );
+    let refused = env.run(&["clear", PVC, "-n", "shop", "--yes"]);
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(
+        env.cluster.writes().is_empty(),
+        "{:?}",
+        env.cluster.writes()
+    );
+    assert!(pvc_exists(&env));
+}
