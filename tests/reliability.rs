@@ -715,3 +715,46 @@ fn fewer_seats_than_requests_still_give_a_complete_scan() {
         "the limiter never refused: the test shows nothing"
     );
 }
+
+/// The signal handlers stay installed through `--wait`: a signal ends the wait
+/// at once (exit 128 + signal), rather than when `--timeout` runs out.
+#[test]
+fn a_signal_ends_the_wait_for_cleared_objects() {
+    let env = Env::new(&["pvc-protection"]);
+    env.cluster
+        .load("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: held, namespace: shop, finalizers: [example.com/hold, example.com/keep], annotations: {testcluster.local/terminating-for: 1h}}\n")
+        .unwrap();
+    let audit = env.dir.path().join("audit.jsonl");
+    let mut cmd = env.plugin();
+    cmd.args([
+        "clear",
+        "configmap/held",
+        "-n",
+        "shop",
+        "--finalizer",
+        "example.com/hold",
+        "--accept-missing-evidence",
+        "--yes",
+        "--wait",
+        "--timeout",
+        "60s",
+        "--audit-log",
+    ])
+    .arg(&audit);
+    let mut run = Running::start(cmd);
+    run.wait_for("Audit records appended");
+    let signalled = Instant::now();
+    run.signal("-INT");
+    let (code, out, err) = run.finish();
+    assert_eq!(code, Some(130), "{out}\n{err:#?}");
+    assert!(
+        signalled.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        signalled.elapsed()
+    );
+    assert!(
+        err.iter().any(|l| l.contains("Interrupted while waiting")),
+        "{err:#?}"
+    );
+    assert_eq!(env.cluster.writes().len(), 1);
+}

@@ -236,7 +236,7 @@ impl Signals {
     }
 
     /// Resolves once `n` signals have arrived.
-    async fn reached(&self, n: usize) {
+    pub async fn reached(&self, n: usize) {
         loop {
             let notified = self.changed.notified();
             if self.received() >= n {

@@ -279,7 +279,19 @@ pub async fn run_with(
             .filter(|(i, r)| *r == PatchResult::Removed && planned[*i].terminating)
             .map(|(i, _)| &planned[*i])
             .collect();
-        let left = wait_gone(cluster, &expected, timeout, concurrency).await;
+        // The signal handlers stay installed, so a signal must end the wait
+        // too: the writes are done, only the confirmation is given up.
+        let left = tokio::select! {
+            left = wait_gone(cluster, &expected, timeout, concurrency) => left,
+            () = signals.reached(1) => {
+                crate::say!(
+                    "Interrupted while waiting: the writes are done (see the table); whether the {} object(s) are gone was not confirmed.",
+                    expected.len()
+                );
+                let code = signals.first.load(std::sync::atomic::Ordering::SeqCst);
+                return Ok(Outcome::Interrupted(u8::try_from(code).unwrap_or(130)));
+            }
+        };
         for (what, why) in &left {
             crate::say!(
                 "still there after {}: {what}: {why}",
