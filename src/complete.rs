@@ -201,33 +201,18 @@ async fn carrying_finalizers(c: &Cluster, ty: &ApiType, selection: &Selection) -
     let filter = Filter::from(selection);
     let namespace = selection.target_namespace(&c.default_namespace);
     let selector = selection.selector.as_deref();
-    let now = jiff::Timestamp::now();
-    let mut found = Vec::new();
+    let namespace = ty.namespaced.then_some(namespace);
     // An unreadable list leaves whatever pages arrived before it failed.
-    let _ = if ty.is_namespace() {
-        list::namespace_pages(&c.client, None, selector, selection.chunk_size, |page| {
-            found.extend(
-                page.into_iter()
-                    .filter_map(|ns| scan::select_namespace(ty, ns, &filter, now)),
-            );
-        })
-        .await
-    } else {
-        list::metadata_pages(
-            &c.client,
-            ty,
-            Some(namespace),
-            selector,
-            selection.chunk_size,
-            |page| {
-                found.extend(
-                    page.into_iter()
-                        .filter_map(|m| scan::select(ty, m, Vec::new(), Vec::new(), &filter, now)),
-                );
-            },
-        )
-        .await
-    };
+    let (found, _) = scan::list_type(
+        &c.client,
+        ty,
+        namespace,
+        selector,
+        selection.chunk_size,
+        &filter,
+        jiff::Timestamp::now(),
+    )
+    .await;
     found
 }
 

@@ -130,21 +130,17 @@ async fn run_preflight(
     let owner = match (&args.workload, &args.helm_release, args.groups.is_empty()) {
         (Some(w), None, true) => {
             let (ty, name) = w.split_once('/').ok_or_else(|| {
-                error::Error::Usage(format!("{w:?} is not TYPE/NAME (deploy/NAME, statefulset/NAME, daemonset/NAME)"))
+                error::Error::Usage(format!(
+                    "{w:?} is not TYPE/NAME (deploy/NAME, statefulset/NAME, daemonset/NAME)"
+                ))
             })?;
             cluster::names::validate_name(name)?;
-            let kind = match ty.to_lowercase().as_str() {
-                "deploy" | "deployment" | "deployments" | "deployment.apps" | "deployments.apps" => "Deployment",
-                "sts" | "statefulset" | "statefulsets" | "statefulset.apps" | "statefulsets.apps" => "StatefulSet",
-                "ds" | "daemonset" | "daemonsets" | "daemonset.apps" | "daemonsets.apps" => "DaemonSet",
-                other => {
-                    return Err(error::Error::Usage(format!(
-                        "{other:?} is not a workload type: use deploy/NAME, statefulset/NAME or daemonset/NAME"
-                    ))
-                    .into())
-                }
-            };
-            preflight::Owner::Workload { kind: kind.into(), namespace, name: name.into() }
+            // The type is resolved against discovery, as every TYPE argument is.
+            preflight::Owner::Workload {
+                type_spec: ty.into(),
+                namespace,
+                name: name.into(),
+            }
         }
         (None, Some(release), true) => preflight::Owner::HelmRelease { namespace, name: release.clone() },
         (None, None, false) => preflight::Owner::Groups(args.groups.clone()),
@@ -200,6 +196,8 @@ async fn run_scan(
         );
     }
     let mut evidence = None;
+    // The built-in catalogue: owners in the table, attribution for --with-evidence.
+    let catalog = explain::catalog::Catalog::load(&[])?;
     let mut cli_contexts: Vec<String> = cli_contexts.to_vec();
     cli_contexts.dedup();
     let cli_contexts = &cli_contexts[..];
@@ -236,7 +234,6 @@ async fn run_scan(
             o.server = Some(cluster.identity.server.clone());
         }
         if args.with_evidence {
-            let catalog = explain::catalog::Catalog::load(&[])?;
             let bundle =
                 explain::gather(&cluster, &api, report.items.clone(), &catalog, &selection).await;
             report
@@ -255,7 +252,6 @@ async fn run_scan(
         ))
         .into());
     }
-    let catalog = explain::catalog::Catalog::load(&[])?;
     let owner = |f: &str| catalog.lookup(f).map(|e| e.owner.clone());
     let text = render::scan::render(
         &report,

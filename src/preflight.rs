@@ -2,7 +2,9 @@
 //! cluster carry finalizers only it removes, and the order that avoids stranding
 //! them (delete those objects while it still runs, then uninstall). Reads only.
 
-use crate::cluster::{discovery, ApiCatalog, Cluster, Problem};
+use crate::cluster::resolve::resolve_type;
+use crate::cluster::{discovery, Cluster, Problem};
+use crate::error::Error;
 use crate::explain::attribution::{named_groups, rbac_candidates, Grant};
 use crate::explain::catalog::Catalog;
 use crate::explain::evidence::{Snapshot, Workload};
@@ -16,7 +18,8 @@ use std::collections::BTreeSet;
 /// Which operator: its workload, its Helm release, or the API groups it serves.
 pub enum Owner {
     Workload {
-        kind: String,
+        /// As the user wrote it (`deploy`, `statefulsets.apps`, …).
+        type_spec: String,
         namespace: String,
         name: String,
     },
@@ -78,10 +81,20 @@ pub async fn preflight(
     let mut groups: BTreeSet<String> = BTreeSet::new();
     let workloads: Vec<&Workload> = match owner {
         Owner::Workload {
-            kind,
+            type_spec,
             namespace,
             name,
         } => {
+            let ty = resolve_type(&api.types, type_spec)?;
+            let kind = &ty.kind;
+            if ty.group != "apps"
+                || !matches!(kind.as_str(), "Deployment" | "StatefulSet" | "DaemonSet")
+            {
+                return Err(Error::Usage(format!(
+                    "{type_spec:?} is not a workload type: use deploy/NAME, statefulset/NAME or daemonset/NAME"
+                ))
+                .into());
+            }
             let found: Vec<&Workload> = snapshot
                 .workloads
                 .iter()
@@ -164,16 +177,7 @@ pub async fn preflight(
         include_live: true,
         ..selection.clone()
     };
-    let scanned = scan::scan_types(
-        cluster,
-        &ApiCatalog {
-            types: api.types.clone(),
-            problems: api.problems.clone(),
-        },
-        &everything,
-        progress,
-    )
-    .await;
+    let scanned = scan::scan_types(cluster, &api, &everything, progress).await;
     report.problems.extend(scanned.problems);
     let theirs = |f: &str| {
         report

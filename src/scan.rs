@@ -262,23 +262,8 @@ pub async fn scan_types(
     let filter_ref = &filter;
     let results: Vec<Result<Vec<StuckObject>, Problem>> = stream::iter(types.iter().copied())
         .map(|ty| async move {
-            let mut found = Vec::new();
-            let result = if ty.is_namespace() {
-                list::namespace_pages(client, namespace, selector, chunk, |page| {
-                    for ns in page {
-                        found.extend(select_namespace(ty, ns, filter_ref, now));
-                    }
-                })
-                .await
-            } else {
-                list::metadata_pages(client, ty, namespace, selector, chunk, |page| {
-                    found
-                        .extend(page.into_iter().filter_map(|m| {
-                            select(ty, m, Vec::new(), Vec::new(), filter_ref, now)
-                        }));
-                })
-                .await
-            };
+            let (found, result) =
+                list_type(client, ty, namespace, selector, chunk, filter_ref, now).await;
             progress.advance();
             result.map(|()| found)
         })
@@ -312,6 +297,39 @@ pub async fn scan_types(
     report.items.retain(|o| seen.insert(o.uid.clone()));
     report.problems.sort_by(|a, b| a.scope.cmp(&b.scope));
     report
+}
+
+/// One type's objects that `filter` selects, read page by page (namespaces in
+/// full, for their `spec.finalizers`; everything else as metadata), with how
+/// the list ended: the pages read before a failure are returned with it.
+pub async fn list_type(
+    client: &kube::Client,
+    ty: &ApiType,
+    namespace: Option<&str>,
+    selector: Option<&str>,
+    chunk: u32,
+    filter: &Filter,
+    now: jiff::Timestamp,
+) -> (Vec<StuckObject>, Result<(), Problem>) {
+    let mut found = Vec::new();
+    let result = if ty.is_namespace() {
+        list::namespace_pages(client, namespace, selector, chunk, |page| {
+            found.extend(
+                page.into_iter()
+                    .filter_map(|ns| select_namespace(ty, ns, filter, now)),
+            );
+        })
+        .await
+    } else {
+        list::metadata_pages(client, ty, namespace, selector, chunk, |page| {
+            found.extend(
+                page.into_iter()
+                    .filter_map(|m| select(ty, m, Vec::new(), Vec::new(), filter, now)),
+            );
+        })
+        .await
+    };
+    (found, result)
 }
 
 /// A 404 on a list means "nothing there" only for a type that discovery no
