@@ -104,3 +104,57 @@ fn explain_from_a_snapshot_reaches_the_same_verdicts_with_no_cluster() {
         "{refused:?}"
     );
 }
+
+/// Evidence that could not be read when the snapshot was taken stays unread
+/// offline: the verdict is UNKNOWN with the missing read named, and the run
+/// ends incomplete (exit 4), as it would online.
+#[test]
+fn evidence_unread_at_capture_is_unknown_offline() {
+    let env = Env::new(&["logging-operator"]);
+    env.cluster.deny(testcluster::Deny {
+        user: "admin".into(),
+        verb: Some("list".into()),
+        group: "apps".into(),
+        resource: "deployments".into(),
+        namespace: None,
+    });
+    let snapshot = env.run(&["scan", "--with-evidence", "-o", "json"]);
+    assert_eq!(snapshot.code, 4, "{snapshot:?}");
+    let file = env.dir.path().join("snapshot.json");
+    std::fs::write(&file, &snapshot.stdout).unwrap();
+
+    let home = env.dir.path().join("elsewhere");
+    std::fs::create_dir_all(&home).unwrap();
+    let offline: Run = support::run(
+        Command::new(env!("CARGO_BIN_EXE_kubectl-finalizers"))
+            .env_remove("KUBECONFIG")
+            .env("HOME", &home)
+            .args(["explain", "-f", file.to_str().unwrap(), "-o", "json"])
+            .stdin(Stdio::null()),
+    );
+    assert_eq!(offline.code, 4, "{offline:?}");
+    let doc: Value = serde_json::from_str(&offline.stdout).unwrap();
+    let finding = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["finalizer"] == "syslogngconfig.logging.banzaicloud.io/finalizer")
+        .unwrap_or_else(|| panic!("{doc:#}"));
+    assert_eq!(finding["state"], "UNKNOWN", "{finding:#}");
+    let missing: Vec<String> = finding["missingEvidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            format!(
+                "{} {}",
+                m["state"].as_str().unwrap(),
+                m["resource"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(
+        missing.contains(&"forbidden deployments.apps".to_string()),
+        "{missing:?}"
+    );
+}
