@@ -7,6 +7,21 @@ use serde_json::Value;
 use std::process::{Command, Stdio};
 use support::{Env, Run};
 
+/// `explain -f FILE -o json` as someone without access: no kubeconfig, nothing
+/// to connect to.
+fn explain_offline(env: &Env, file: &std::path::Path) -> Run {
+    let home = env.dir.path().join("elsewhere");
+    std::fs::create_dir_all(&home).unwrap();
+    support::run(
+        Command::new(env!("CARGO_BIN_EXE_kubectl-finalizers"))
+            .env_remove("KUBECONFIG")
+            .env("HOME", &home)
+            .env("NO_COLOR", "1")
+            .args(["explain", "-f", file.to_str().unwrap(), "-o", "json"])
+            .stdin(Stdio::null()),
+    )
+}
+
 /// What a verdict is, without the wording that depends on the minute it is read.
 fn verdicts(doc: &Value) -> Vec<String> {
     let mut out: Vec<String> = doc["findings"]
@@ -72,16 +87,7 @@ fn explain_from_a_snapshot_reaches_the_same_verdicts_with_no_cluster() {
     std::fs::write(&file, &snapshot.stdout).unwrap();
 
     // Someone without access: no kubeconfig, nothing to connect to.
-    let home = env.dir.path().join("elsewhere");
-    std::fs::create_dir_all(&home).unwrap();
-    let offline: Run = support::run(
-        Command::new(env!("CARGO_BIN_EXE_kubectl-finalizers"))
-            .env_remove("KUBECONFIG")
-            .env("HOME", &home)
-            .env("NO_COLOR", "1")
-            .args(["explain", "-f", file.to_str().unwrap(), "-o", "json"])
-            .stdin(Stdio::null()),
-    );
+    let offline = explain_offline(&env, &file);
     assert_eq!(offline.code, online.code, "{offline:?}");
     let offline_doc: Value = serde_json::from_str(&offline.stdout).unwrap();
     assert_eq!(verdicts(&offline_doc), verdicts(&online_doc));
@@ -123,15 +129,7 @@ fn evidence_unread_at_capture_is_unknown_offline() {
     let file = env.dir.path().join("snapshot.json");
     std::fs::write(&file, &snapshot.stdout).unwrap();
 
-    let home = env.dir.path().join("elsewhere");
-    std::fs::create_dir_all(&home).unwrap();
-    let offline: Run = support::run(
-        Command::new(env!("CARGO_BIN_EXE_kubectl-finalizers"))
-            .env_remove("KUBECONFIG")
-            .env("HOME", &home)
-            .args(["explain", "-f", file.to_str().unwrap(), "-o", "json"])
-            .stdin(Stdio::null()),
-    );
+    let offline = explain_offline(&env, &file);
     assert_eq!(offline.code, 4, "{offline:?}");
     let doc: Value = serde_json::from_str(&offline.stdout).unwrap();
     let finding = doc["findings"]

@@ -23,6 +23,19 @@ fn deny_list(env: &Env, group: &str, resource: &str) {
     });
 }
 
+/// Every GET whose path contains `path` answers `code` (a failing list).
+fn fail_gets(env: &Env, path: &str, code: u16) {
+    env.cluster.fault(Fault {
+        method: Some("GET".into()),
+        path_contains: path.into(),
+        times: None,
+        action: FaultAction::Status {
+            code,
+            retry_after: None,
+        },
+    });
+}
+
 fn json(run: &Run) -> Value {
     serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {run:?}"))
 }
@@ -133,15 +146,7 @@ fn an_unread_claim_list_never_clears_a_bound_volume() {
     for failing in [false, true] {
         let env = Env::new(&["pvc-protection"]);
         if failing {
-            env.cluster.fault(Fault {
-                method: Some("GET".into()),
-                path_contains: "/api/v1/persistentvolumeclaims".into(),
-                times: None,
-                action: FaultAction::Status {
-                    code: 500,
-                    retry_after: None,
-                },
-            });
+            fail_gets(&env, "/api/v1/persistentvolumeclaims", 500);
         } else {
             deny_list(&env, "", "persistentvolumeclaims");
         }
@@ -183,15 +188,7 @@ fn unlisted_dependents_are_unknown_not_gone() {
     for failing in [false, true] {
         let env = Env::new(&["foreground-deletion"]);
         if failing {
-            env.cluster.fault(Fault {
-                method: Some("GET".into()),
-                path_contains: "/apis/apps/v1/replicasets".into(),
-                times: None,
-                action: FaultAction::Status {
-                    code: 503,
-                    retry_after: None,
-                },
-            });
+            fail_gets(&env, "/apis/apps/v1/replicasets", 503);
         } else {
             deny_list(&env, "apps", "replicasets");
         }
@@ -227,15 +224,7 @@ fn unlisted_dependents_are_unknown_not_gone() {
 fn failing_workload_lists_make_the_owner_unknown_not_gone() {
     let env = Env::new(&["logging-operator"]);
     deny_list(&env, "apps", "deployments");
-    env.cluster.fault(Fault {
-        method: Some("GET".into()),
-        path_contains: "/apis/apps/v1/statefulsets".into(),
-        times: None,
-        action: FaultAction::Status {
-            code: 500,
-            retry_after: None,
-        },
-    });
+    fail_gets(&env, "/apis/apps/v1/statefulsets", 500);
     let doc = json(&env.run(&["explain", "-o", "json"]));
     let f = finding(&doc, "syslogngconfig.logging.banzaicloud.io/finalizer");
     assert_eq!(f["state"], "UNKNOWN", "{f:#}");
@@ -469,15 +458,7 @@ fn a_kind_at_a_non_preferred_version_is_not_missed() {
 fn lists_that_answer_404_are_problems_unless_the_type_is_gone() {
     let env = Env::new(&["logging-operator"]);
     for path in ["/api/v1/", "/apis/"] {
-        env.cluster.fault(Fault {
-            method: Some("GET".into()),
-            path_contains: path.into(),
-            times: None,
-            action: FaultAction::Status {
-                code: 404,
-                retry_after: None,
-            },
-        });
+        fail_gets(&env, path, 404);
     }
     let run = env.run(&["scan", "-o", "json", "--exit-code"]);
     assert_eq!(run.code, 4, "{run:?}");
@@ -791,20 +772,12 @@ status:
 /// --yes` writes nothing.
 #[test]
 fn failing_binding_and_pod_lists_are_unknown_not_gone() {
-    let server_error = |path: &str| Fault {
-        method: Some("GET".into()),
-        path_contains: path.into(),
-        times: None,
-        action: FaultAction::Status {
-            code: 500,
-            retry_after: None,
-        },
-    };
-
     let env = Env::new(&["logging-operator"]);
-    env.cluster.fault(server_error(
+    fail_gets(
+        &env,
         "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
-    ));
+        500,
+    );
     let doc = json(&env.run(&["explain", "-o", "json"]));
     let f = finding(&doc, "syslogngconfig.logging.banzaicloud.io/finalizer");
     assert_eq!(f["state"], "UNKNOWN", "{f:#}");
@@ -822,8 +795,7 @@ fn failing_binding_and_pod_lists_are_unknown_not_gone() {
     );
 
     let env = Env::new(&["pvc-protection"]);
-    env.cluster
-        .fault(server_error("/api/v1/namespaces/shop/pods"));
+    fail_gets(&env, "/api/v1/namespaces/shop/pods", 500);
     let explain = env.run(&["explain", PVC, "-n", "shop", "-o", "json"]);
     assert_eq!(explain.code, 4, "{explain:?}");
     let doc = json(&explain);
